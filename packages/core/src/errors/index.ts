@@ -1,0 +1,12 @@
+export { CacheStoreError } from './cache-store-error.js';
+export { ClassifierError } from './classifier-error.js';
+export { ERROR_CODES, type ErrorCode, type ErrorCodeInfo, errorCodeInfo, GrpcStatus } from './codes.js';
+export { ConfigError, type ConfigIssue, formatConfigIssue } from './config-error.js';
+export { DependencyNotInstalledError } from './dependency-not-installed-error.js';
+export { InvalidRequestError } from './invalid-request-error.js';
+export { ModelLoadError } from './model-load-error.js';
+export { ModelNotFoundError } from './model-not-found-error.js';
+export { type OpenAIErrorBody, SemrouteError, toSemrouteError } from './semroute-error.js';
+export { SignalError } from './signal-error.js';
+export { UnsupportedSpecificationError } from './unsupported-specification-error.js';
+export { UpstreamError } from './upstream-error.js';
