@@ -20,4 +20,5 @@ export { checkConfigSemantics, COMPLEXITY_LEVELS, KNOWN_PII_TYPES, signalNamesBy
 export { closestMatch, didYouMean, levenshtein } from './config/did-you-mean.js';
 export { formatConfigPath, type ParsedRouterConfig, type ParseRouterConfigOptions, parseRouterConfig, validateRouterConfig } from './config/parse-router-config.js';
 export * from './config/router-config-schema.js';
+export { DEFAULT_AUTO_MODEL_NAMES, DEFAULT_PORTS, HEADER_SCHEMA_VERSION, HEADERS } from './config/defaults.js';
 export type * from './router/route-types.js';
