@@ -12,6 +12,8 @@ export default defineConfig({
     alias: [
       { find: /^@semroute\/core\/test$/, replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)) },
       alias('core', './packages/core/src/index.ts'),
+      { find: /^@semroute\/cache\/(memory|redis|milvus|hybrid)$/, replacement: fileURLToPath(new URL('./packages/cache/src/$1/index.ts', import.meta.url)) },
+      alias('cache', './packages/cache/src/index.ts'),
     ],
   },
   test: {

@@ -16,6 +16,9 @@ export type { TransportResult, TransportV1, UpstreamRequest } from './spec/trans
 export type { VectorMatch, VectorQuery, VectorRecord, VectorStoreV1 } from './spec/vector-store/v1/vector-store-v1.js';
 export type { ChatCompletion, ChatCompletionRequest, ChatContentPart, ChatMessage } from './openai/chat-types.js';
 export { messageText } from './openai/chat-types.js';
+export { createSseParser, type SseEvent, type SseParser } from './openai/sse-parser.js';
+export { type CompletionCollector, createCompletionCollector, reconstructCompletionFromSse } from './openai/reconstruct-completion.js';
+export { type RenderCompletionSseOptions, renderCompletionAsSse } from './openai/render-completion-sse.js';
 export { checkConfigSemantics, COMPLEXITY_LEVELS, KNOWN_PII_TYPES, signalNamesByType } from './config/check-config-semantics.js';
 export { closestMatch, didYouMean, levenshtein } from './config/did-you-mean.js';
 export { formatConfigPath, type ParsedRouterConfig, type ParseRouterConfigOptions, parseRouterConfig, validateRouterConfig } from './config/parse-router-config.js';
