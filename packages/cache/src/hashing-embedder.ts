@@ -31,7 +31,8 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Emb
     const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
     const add = (token: string, weight: number) => {
       const hash = fnv1a(token);
-      vector[hash % dimensions] = (vector[hash % dimensions] as number) + (hash & 0x80000000 ? -weight : weight);
+      vector[hash % dimensions] =
+        (vector[hash % dimensions] as number) + (hash & 0x80000000 ? -weight : weight);
     };
     for (let index = 0; index < words.length; index++) {
       add(words[index] as string, 1);
@@ -39,7 +40,9 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Emb
     }
     let norm = 0;
     for (const value of vector) norm += value * value;
-    if (norm > 0) for (let index = 0; index < dimensions; index++) vector[index] = (vector[index] as number) / Math.sqrt(norm);
+    if (norm > 0)
+      for (let index = 0; index < dimensions; index++)
+        vector[index] = (vector[index] as number) / Math.sqrt(norm);
     return vector;
   };
   return {

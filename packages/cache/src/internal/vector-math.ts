@@ -3,7 +3,8 @@
 /** Returns an L2-normalised copy (zero vectors stay zero). */
 export function normalized(vector: Float32Array): Float32Array {
   let sum = 0;
-  for (let index = 0; index < vector.length; index++) sum += (vector[index] as number) * (vector[index] as number);
+  for (let index = 0; index < vector.length; index++)
+    sum += (vector[index] as number) * (vector[index] as number);
   const out = new Float32Array(vector.length);
   if (sum === 0) return out;
   const scale = 1 / Math.sqrt(sum);
@@ -29,7 +30,10 @@ export function dotAt(query: Float32Array, slab: Float32Array, offset: number): 
   return sum0 + sum1 + sum2 + sum3;
 }
 
-export function matchesFilter(metadata: Readonly<Record<string, string>> | undefined, filter: Readonly<Record<string, string>> | undefined): boolean {
+export function matchesFilter(
+  metadata: Readonly<Record<string, string>> | undefined,
+  filter: Readonly<Record<string, string>> | undefined,
+): boolean {
   if (!filter) return true;
   for (const key in filter) {
     if (metadata?.[key] !== filter[key]) return false;

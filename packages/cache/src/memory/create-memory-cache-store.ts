@@ -57,7 +57,12 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
 
   const ensureOpen = (method: string, key?: string) => {
     if (closed) {
-      throw new CacheStoreError({ message: 'memory cache store is closed', store: 'memory', method, ...(key !== undefined ? { key } : {}) });
+      throw new CacheStoreError({
+        message: 'memory cache store is closed',
+        store: 'memory',
+        method,
+        ...(key !== undefined ? { key } : {}),
+      });
     }
   };
 
@@ -142,7 +147,11 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
       }
       return entry.value.slice();
     },
-    async set(key: string, value: Uint8Array, setOptions?: StoreCallOptions & { readonly expiresAt?: number }) {
+    async set(
+      key: string,
+      value: Uint8Array,
+      setOptions?: StoreCallOptions & { readonly expiresAt?: number },
+    ) {
       ensureOpen('set', key);
       const size = value.byteLength + key.length * 2;
       const existing = entries.get(key);

@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { CacheStoreError, type StoreCallOptions, type VectorMatch, type VectorQuery, type VectorRecord, type VectorStoreV1 } from '@semroute/core';
+import {
+  CacheStoreError,
+  type StoreCallOptions,
+  type VectorMatch,
+  type VectorQuery,
+  type VectorRecord,
+  type VectorStoreV1,
+} from '@semroute/core';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { importOptional, interop } from '../internal/import-optional.js';
 import { dotAt, matchesFilter, normalized } from '../internal/vector-math.js';
@@ -45,6 +52,8 @@ export interface MemoryVectorStore extends VectorStoreV1 {
   readonly usingHnsw: boolean;
   /** Ids of every stored record (for rebuilds and sync). */
   ids(): IterableIterator<string>;
+  /** Changes the HNSW query-time candidate list (recall/latency trade-off) at run time. */
+  setEfSearch(ef: number): void;
 }
 
 interface Slot {
@@ -62,7 +71,7 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
   const maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
   const m = options.hnsw?.m ?? 16;
   const efConstruction = options.hnsw?.efConstruction ?? 200;
-  const efSearch = options.hnsw?.efSearch ?? 128;
+  let efSearch = options.hnsw?.efSearch ?? 128;
 
   let capacity = 1024;
   let slab = new Float32Array(capacity * dimensions);
@@ -83,7 +92,8 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
     if (closed) fail(method, `${storeName} vector store is closed`);
   };
   const checkDimensions = (method: string, vector: Float32Array) => {
-    if (vector.length !== dimensions) fail(method, `vector has ${vector.length} dimensions, the store has ${dimensions}`);
+    if (vector.length !== dimensions)
+      fail(method, `vector has ${vector.length} dimensions, the store has ${dimensions}`);
   };
 
   const postingKey = (key: string, value: string) => `${key}\u0000${value}`;
@@ -117,7 +127,11 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
       graphLoading = (async () => {
         let lib: HnswlibModuleLike;
         try {
-          lib = options.hnswlib ?? interop(await importOptional('hnswlib-node', () => import('hnswlib-node') as Promise<unknown>)) as HnswlibModuleLike;
+          lib =
+            options.hnswlib ??
+            (interop(
+              await importOptional('hnswlib-node', () => import('hnswlib-node') as Promise<unknown>),
+            ) as HnswlibModuleLike);
         } catch (error) {
           if (mode === 'hnsw') throw error;
           graphUnavailable = true; // auto: stay exact when the library is missing
@@ -127,7 +141,10 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
         index.initIndex({ maxElements: Math.max(capacity, 1024), m, efConstruction, randomSeed: 100 });
         for (let slotIndex = 0; slotIndex < slots.length; slotIndex++) {
           if (!slots[slotIndex]) continue;
-          index.addPoint(Array.from(slab.subarray(slotIndex * dimensions, (slotIndex + 1) * dimensions)), slotIndex);
+          index.addPoint(
+            Array.from(slab.subarray(slotIndex * dimensions, (slotIndex + 1) * dimensions)),
+            slotIndex,
+          );
         }
         // Slots freed before the graph existed were never added: nothing to mark.
         graph = index;
@@ -136,7 +153,15 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
     await graphLoading;
   };
 
-  const bruteForce = (query: Float32Array, candidates: Iterable<number>, topK: number, minScore: number, filter: VectorQuery['filter'], now: number, expired: number[]) => {
+  const bruteForce = (
+    query: Float32Array,
+    candidates: Iterable<number>,
+    topK: number,
+    minScore: number,
+    filter: VectorQuery['filter'],
+    now: number,
+    expired: number[],
+  ) => {
     const best: Array<{ slot: number; score: number }> = [];
     for (const slotIndex of candidates) {
       const slot = slots[slotIndex];
@@ -177,6 +202,9 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
     ids() {
       return byId.keys();
     },
+    setEfSearch(ef: number) {
+      efSearch = Math.max(1, Math.floor(ef));
+    },
     async upsert(records: readonly VectorRecord[], _options?: StoreCallOptions) {
       ensureOpen('upsert');
       for (const record of records) checkDimensions('upsert', record.vector);
@@ -207,7 +235,8 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
           }
         }
         if (graph) {
-          if (slotIndex >= graph.getMaxElements()) graph.resizeIndex(Math.max(capacity, graph.getMaxElements() * 2));
+          if (slotIndex >= graph.getMaxElements())
+            graph.resizeIndex(Math.max(capacity, graph.getMaxElements() * 2));
           graph.addPoint(Array.from(vector), slotIndex);
         }
       }
@@ -242,16 +271,30 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
           return matchesFilter(slot.metadata, filter);
         };
         graph.setEf(Math.max(efSearch, topK));
-        // Without a filter, search natively and drop expired records afterwards (a JS callback per
-        // visited node costs more than the few extra neighbours).
-        const k = Math.min(filter ? topK : topK + 4, graph.getCurrentCount());
-        const result = filter ? graph.searchKnn(Array.from(vector), k, accept) : graph.searchKnn(Array.from(vector), k);
+        // A filter that keeps (nearly) everything, or none: search natively and drop the few
+        // rejects afterwards; a JS callback per visited node costs more than a few extra neighbours.
+        // A selective filter runs inside the graph search so it still finds topK matches.
+        const selective = filter !== undefined && candidateCount < byId.size * 0.9;
+        const k = Math.min(selective ? topK : topK + 8, graph.getCurrentCount());
+        const search = (filtered: boolean) => {
+          const k = Math.min(filtered ? topK : topK + 8, graph?.getCurrentCount() ?? 0);
+          const vectorArray = Array.from(vector);
+          return filtered
+            ? (graph as HnswIndexLike).searchKnn(vectorArray, k, accept)
+            : (graph as HnswIndexLike).searchKnn(vectorArray, k);
+        };
+        let result = search(selective);
+        const accepted = result.neighbors.filter(accept).length;
+        if (!selective && filter !== undefined && accepted < Math.min(topK, candidateCount)) {
+          result = search(true); // the unfiltered neighbours were mostly rejected: search again inside the filter
+        }
         best = [];
         for (let index = 0; index < result.neighbors.length; index++) {
           const label = result.neighbors[index] as number;
           const score = 1 - (result.distances[index] as number);
           if (!accept(label)) {
-            if (slots[label]) expired.push(label);
+            const slot = slots[label];
+            if (slot?.expiresAt !== undefined && slot.expiresAt <= now) expired.push(label);
             continue;
           }
           if (score >= minScore) best.push({ slot: label, score });
@@ -264,7 +307,9 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
       for (const slotIndex of expired) removeSlot(slotIndex);
       return best.map(({ slot, score }) => {
         const record = slots[slot] as Slot;
-        return record.metadata ? { id: record.id, score, metadata: { ...record.metadata } } : { id: record.id, score };
+        return record.metadata
+          ? { id: record.id, score, metadata: { ...record.metadata } }
+          : { id: record.id, score };
       });
     },
     async delete(ids: readonly string[]) {

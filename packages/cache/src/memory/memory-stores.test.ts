@@ -7,14 +7,26 @@ const harness = { describe, it, beforeAll, afterAll };
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (value: Uint8Array | undefined) => (value ? new TextDecoder().decode(value) : undefined);
 
-runCacheStoreConformance({ harness, name: 'memory (fake clock)', time: createManualTime(), create: (time) => createMemoryCacheStore({ clock: time }) });
+runCacheStoreConformance({
+  harness,
+  name: 'memory (fake clock)',
+  time: createManualTime(),
+  create: (time) => createMemoryCacheStore({ clock: time }),
+});
 runCacheStoreConformance({ harness, name: 'memory (real clock)', create: () => createMemoryCacheStore() });
-runVectorStoreConformance({ harness, name: 'memory brute force', time: createManualTime(), create: ({ dimensions, time }) => createMemoryVectorStore({ dimensions, clock: time, index: 'brute-force' }) });
+runVectorStoreConformance({
+  harness,
+  name: 'memory brute force',
+  time: createManualTime(),
+  create: ({ dimensions, time }) =>
+    createMemoryVectorStore({ dimensions, clock: time, index: 'brute-force' }),
+});
 runVectorStoreConformance({
   harness,
   name: 'memory hnsw',
   time: createManualTime(),
-  create: ({ dimensions, time }) => createMemoryVectorStore({ dimensions, clock: time, index: 'hnsw', bruteForceThreshold: 0 }),
+  create: ({ dimensions, time }) =>
+    createMemoryVectorStore({ dimensions, clock: time, index: 'hnsw', bruteForceThreshold: 0 }),
 });
 
 describe('memory cache store bounds and eviction', () => {
@@ -24,7 +36,11 @@ describe('memory cache store bounds and eviction', () => {
     await store.set('b', bytes('b'));
     await store.get('a');
     await store.set('c', bytes('c'));
-    expect([text(await store.get('a')), text(await store.get('b')), text(await store.get('c'))]).toEqual([undefined, 'b', 'c']);
+    expect([text(await store.get('a')), text(await store.get('b')), text(await store.get('c'))]).toEqual([
+      undefined,
+      'b',
+      'c',
+    ]);
     expect(store.stats().evictions).toBe(1);
   });
 
@@ -34,7 +50,11 @@ describe('memory cache store bounds and eviction', () => {
     await store.set('b', bytes('b'));
     await store.get('a');
     await store.set('c', bytes('c'));
-    expect([text(await store.get('a')), text(await store.get('b')), text(await store.get('c'))]).toEqual(['a', undefined, 'c']);
+    expect([text(await store.get('a')), text(await store.get('b')), text(await store.get('c'))]).toEqual([
+      'a',
+      undefined,
+      'c',
+    ]);
   });
 
   it('lfu evicts the least frequently read, oldest first among equals', async () => {
@@ -56,7 +76,12 @@ describe('memory cache store bounds and eviction', () => {
   it('maxBytes bounds the total size and expired entries go before live ones', async () => {
     const time = createManualTime();
     const evicted: string[] = [];
-    const store = createMemoryCacheStore({ maxEntries: 100, maxBytes: 100, clock: time, onEvict: (key, reason) => evicted.push(`${key}:${reason}`) });
+    const store = createMemoryCacheStore({
+      maxEntries: 100,
+      maxBytes: 100,
+      clock: time,
+      onEvict: (key, reason) => evicted.push(`${key}:${reason}`),
+    });
     await store.set('x', new Uint8Array(40));
     await store.set('y', new Uint8Array(40), { expiresAt: time.now() + 10 });
     await time.advance(20);
@@ -81,14 +106,26 @@ describe('memory vector store index selection', () => {
     const next = random(7);
     const store = createMemoryVectorStore({ dimensions, bruteForceThreshold: 200 });
     const vectors = Array.from({ length: 400 }, () => Float32Array.from({ length: dimensions }, next));
-    await store.upsert(vectors.map((vector, index) => ({ id: `v${index}`, vector, metadata: { p: index % 2 === 0 ? 'even' : 'odd' } })));
+    await store.upsert(
+      vectors.map((vector, index) => ({
+        id: `v${index}`,
+        vector,
+        metadata: { p: index % 2 === 0 ? 'even' : 'odd' },
+      })),
+    );
     expect(store.usingHnsw).toBe(true);
     for (const target of [3, 150, 399]) {
       const query = Float32Array.from(vectors[target] as Float32Array, (value) => value + next() * 0.05);
       expect((await store.query({ vector: query, topK: 1 }))[0]?.id).toBe(`v${target}`);
       const parity = target % 2 === 0 ? 'even' : 'odd';
-      expect((await store.query({ vector: query, topK: 1, filter: { p: parity } }))[0]?.id).toBe(`v${target}`);
-      expect((await store.query({ vector: query, topK: 5, filter: { p: parity === 'even' ? 'odd' : 'even' } })).map((match) => match.id)).not.toContain(`v${target}`);
+      expect((await store.query({ vector: query, topK: 1, filter: { p: parity } }))[0]?.id).toBe(
+        `v${target}`,
+      );
+      expect(
+        (
+          await store.query({ vector: query, topK: 5, filter: { p: parity === 'even' ? 'odd' : 'even' } })
+        ).map((match) => match.id),
+      ).not.toContain(`v${target}`);
     }
     await store.delete(['v150']);
     const after = await store.query({ vector: vectors[150] as Float32Array, topK: 3 });

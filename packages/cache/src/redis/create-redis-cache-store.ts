@@ -6,7 +6,12 @@
  */
 import { CacheStoreError, type CacheStoreV1, type StoreCallOptions } from '@semroute/core';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { connectRedis, type RedisConnectionOptions, type RedisLikeClient, redisError } from './redis-client.js';
+import {
+  connectRedis,
+  type RedisConnectionOptions,
+  type RedisLikeClient,
+  redisError,
+} from './redis-client.js';
 
 export interface RedisCacheStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key (default `semroute:cache:`). */
@@ -28,7 +33,13 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions = {}): Red
   let closed = false;
 
   const use = async (method: string, key?: string) => {
-    if (closed) throw new CacheStoreError({ message: 'redis cache store is closed', store: 'redis', method, ...(key !== undefined ? { key } : {}) });
+    if (closed)
+      throw new CacheStoreError({
+        message: 'redis cache store is closed',
+        store: 'redis',
+        method,
+        ...(key !== undefined ? { key } : {}),
+      });
     try {
       return (await connection).client;
     } catch (error) {
@@ -51,7 +62,11 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions = {}): Red
         throw redisError('redis', 'get', error, key);
       }
     },
-    async set(key: string, value: Uint8Array, setOptions?: StoreCallOptions & { readonly expiresAt?: number }) {
+    async set(
+      key: string,
+      value: Uint8Array,
+      setOptions?: StoreCallOptions & { readonly expiresAt?: number },
+    ) {
       const client = await use('set', key);
       try {
         const buffer = Buffer.from(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
@@ -59,7 +74,14 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions = {}): Red
         if (expiresAt === undefined) await client.call('SET', prefix + key, buffer);
         else if (expiresAt <= clock.now()) await client.call('DEL', prefix + key);
         // Relative PX from the injected clock: the server clock may differ from ours, the remaining time does not.
-        else await client.call('SET', prefix + key, buffer, 'PX', Math.max(1, Math.ceil(expiresAt - clock.now())));
+        else
+          await client.call(
+            'SET',
+            prefix + key,
+            buffer,
+            'PX',
+            Math.max(1, Math.ceil(expiresAt - clock.now())),
+          );
       } catch (error) {
         throw redisError('redis', 'set', error, key);
       }

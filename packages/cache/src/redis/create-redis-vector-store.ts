@@ -11,11 +11,27 @@
  *
  * @module
  */
-import { CacheStoreError, type StoreCallOptions, type VectorMatch, type VectorQuery, type VectorRecord, type VectorStoreV1 } from '@semroute/core';
+import {
+  CacheStoreError,
+  type StoreCallOptions,
+  type VectorMatch,
+  type VectorQuery,
+  type VectorRecord,
+  type VectorStoreV1,
+} from '@semroute/core';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { bufferToVector, normalized, vectorToBuffer } from '../internal/vector-math.js';
-import { createMemoryVectorStore, type MemoryVectorStoreOptions } from '../memory/create-memory-vector-store.js';
-import { connectRedis, escapeGlob, type RedisConnectionOptions, type RedisLikeClient, redisError } from './redis-client.js';
+import {
+  createMemoryVectorStore,
+  type MemoryVectorStoreOptions,
+} from '../memory/create-memory-vector-store.js';
+import {
+  connectRedis,
+  escapeGlob,
+  type RedisConnectionOptions,
+  type RedisLikeClient,
+  redisError,
+} from './redis-client.js';
 
 export interface RedisVectorStoreOptions extends RedisConnectionOptions {
   readonly dimensions: number;
@@ -88,7 +104,12 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
       else if (name === 'exp') expiresAt = Number(value.toString());
     }
     if (!vector || vector.length !== dimensions) return undefined;
-    return { id, vector, ...(metadata ? { metadata } : {}), ...(expiresAt !== undefined && expiresAt > 0 ? { expiresAt } : {}) };
+    return {
+      id,
+      vector,
+      ...(metadata ? { metadata } : {}),
+      ...(expiresAt !== undefined && expiresAt > 0 ? { expiresAt } : {}),
+    };
   };
 
   /** Rebuilds the local index from Redis: note the feed position first, then SCAN every record. */
@@ -99,12 +120,21 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
     const seen = new Set<string>();
     let cursor = '0';
     do {
-      const [next, keys] = (await redis.call('SCAN', cursor, 'MATCH', `${escapeGlob(recordPrefix)}*`, 'COUNT', 1000)) as [string, string[]];
+      const [next, keys] = (await redis.call(
+        'SCAN',
+        cursor,
+        'MATCH',
+        `${escapeGlob(recordPrefix)}*`,
+        'COUNT',
+        1000,
+      )) as [string, string[]];
       cursor = next;
       if (keys.length === 0) continue;
       const records: VectorRecord[] = [];
       // Issued together: ioredis writes them back to back, so this is one round trip's worth.
-      const buffers = await Promise.all(keys.map((key) => redis.callBuffer('HGETALL', key) as Promise<Buffer[]>));
+      const buffers = await Promise.all(
+        keys.map((key) => redis.callBuffer('HGETALL', key) as Promise<Buffer[]>),
+      );
       for (let index = 0; index < keys.length; index++) {
         const id = (keys[index] as string).slice(recordPrefix.length);
         const record = parseRecord(id, buffers[index] ?? []);
@@ -125,7 +155,8 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
     for (const [entryId, fields] of entries) {
       lastStreamId = entryId;
       const message: Record<string, string> = {};
-      for (let index = 0; index + 1 < fields.length; index += 2) message[fields[index] as string] = fields[index + 1] as string;
+      for (let index = 0; index + 1 < fields.length; index += 2)
+        message[fields[index] as string] = fields[index + 1] as string;
       if (message.src === origin) continue; // our own write, already applied locally
       const change = message as unknown as StreamRecord;
       if (change.op === 'delete') await local.delete([change.id]);
@@ -146,7 +177,16 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
     while (!closed) {
       try {
         if (needsResync) await rebuild();
-        const response = (await feedClient.call('XREAD', 'COUNT', 512, 'BLOCK', options.feedBlockMs ?? 1000, 'STREAMS', streamKey, lastStreamId)) as Array<[string, Array<[string, string[]]>]> | null;
+        const response = (await feedClient.call(
+          'XREAD',
+          'COUNT',
+          512,
+          'BLOCK',
+          options.feedBlockMs ?? 1000,
+          'STREAMS',
+          streamKey,
+          lastStreamId,
+        )) as Array<[string, Array<[string, string[]]>]> | null;
         if (response) for (const [, entries] of response) await applyFeed(entries);
       } catch {
         if (closed) break;
@@ -166,7 +206,27 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
           await redis.call('FT.INFO', indexName);
         } catch {
           const tags = filterFields.flatMap((field) => [`m_${field}`, 'TAG']);
-          await redis.call('FT.CREATE', indexName, 'ON', 'HASH', 'PREFIX', 1, recordPrefix, 'SCHEMA', 'vec', 'VECTOR', 'HNSW', 6, 'TYPE', 'FLOAT32', 'DIM', dimensions, 'DISTANCE_METRIC', 'COSINE', ...tags);
+          await redis.call(
+            'FT.CREATE',
+            indexName,
+            'ON',
+            'HASH',
+            'PREFIX',
+            1,
+            recordPrefix,
+            'SCHEMA',
+            'vec',
+            'VECTOR',
+            'HNSW',
+            6,
+            'TYPE',
+            'FLOAT32',
+            'DIM',
+            dimensions,
+            'DISTANCE_METRIC',
+            'COSINE',
+            ...tags,
+          );
         }
       })();
       serverIndexReady.catch(() => {
@@ -191,7 +251,8 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
   readyPromise.catch(() => undefined);
 
   const checkDimensions = (method: string, vector: Float32Array) => {
-    if (vector.length !== dimensions) fail(method, `vector has ${vector.length} dimensions, the store has ${dimensions}`);
+    if (vector.length !== dimensions)
+      fail(method, `vector has ${vector.length} dimensions, the store has ${dimensions}`);
   };
   const tagEscape = (value: string) => value.replace(/[^A-Za-z0-9_]/g, (character) => `\\${character}`);
 
@@ -214,14 +275,35 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
       for (const record of records) {
         const key = `${recordPrefix}${record.id}`;
         const vector = normalized(record.vector);
-        const fields: Array<string | Buffer | number> = ['vec', vectorToBuffer(vector), 'meta', JSON.stringify(record.metadata ?? {}), 'exp', record.expiresAt ?? 0];
+        const fields: Array<string | Buffer | number> = [
+          'vec',
+          vectorToBuffer(vector),
+          'meta',
+          JSON.stringify(record.metadata ?? {}),
+          'exp',
+          record.expiresAt ?? 0,
+        ];
         for (const field of filterFields) {
           const value = record.metadata?.[field];
           if (value !== undefined) fields.push(`m_${field}`, value);
         }
         commands.push(['del', key], ['hset', key, ...fields]);
-        if (record.expiresAt !== undefined) commands.push(['pexpire', key, Math.max(1, Math.ceil(record.expiresAt - now))]);
-        commands.push(['xadd', streamKey, 'MAXLEN', '~', options.streamMaxLength ?? 100_000, '*', 'op', 'upsert', 'id', record.id, 'src', origin]);
+        if (record.expiresAt !== undefined)
+          commands.push(['pexpire', key, Math.max(1, Math.ceil(record.expiresAt - now))]);
+        commands.push([
+          'xadd',
+          streamKey,
+          'MAXLEN',
+          '~',
+          options.streamMaxLength ?? 100_000,
+          '*',
+          'op',
+          'upsert',
+          'id',
+          record.id,
+          'src',
+          origin,
+        ]);
       }
       try {
         const results = await redis.pipeline(commands).exec();
@@ -245,8 +327,22 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
         .join(' ');
       try {
         const response = (await redis.callBuffer(
-          'FT.SEARCH', indexName, `(${filter || '*'})=>[KNN ${query.topK} @vec $B AS dist]`,
-          'PARAMS', 2, 'B', vectorToBuffer(normalized(query.vector)), 'SORTBY', 'dist', 'RETURN', 3, 'dist', 'meta', 'exp', 'DIALECT', 2,
+          'FT.SEARCH',
+          indexName,
+          `(${filter || '*'})=>[KNN ${query.topK} @vec $B AS dist]`,
+          'PARAMS',
+          2,
+          'B',
+          vectorToBuffer(normalized(query.vector)),
+          'SORTBY',
+          'dist',
+          'RETURN',
+          3,
+          'dist',
+          'meta',
+          'exp',
+          'DIALECT',
+          2,
         )) as Array<Buffer | Buffer[] | number>;
         const matches: VectorMatch[] = [];
         const now = clock.now();
@@ -254,12 +350,17 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
           const id = (response[index] as Buffer).toString().slice(recordPrefix.length);
           const fields = response[index + 1] as Buffer[];
           const map = new Map<string, string>();
-          for (let field = 0; field + 1 < fields.length; field += 2) map.set((fields[field] as Buffer).toString(), (fields[field + 1] as Buffer).toString());
+          for (let field = 0; field + 1 < fields.length; field += 2)
+            map.set((fields[field] as Buffer).toString(), (fields[field + 1] as Buffer).toString());
           const expiresAt = Number(map.get('exp') ?? 0);
           if (expiresAt > 0 && expiresAt <= now) continue;
           const score = 1 - Number(map.get('dist'));
           if (query.minScore !== undefined && score < query.minScore) continue;
-          matches.push({ id, score, metadata: JSON.parse(map.get('meta') ?? '{}') as Record<string, string> });
+          matches.push({
+            id,
+            score,
+            metadata: JSON.parse(map.get('meta') ?? '{}') as Record<string, string>,
+          });
         }
         return matches;
       } catch (error) {
@@ -274,7 +375,20 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
       const commands: Array<Array<string | number>> = [];
       for (const id of ids) {
         commands.push(['del', `${recordPrefix}${id}`]);
-        commands.push(['xadd', streamKey, 'MAXLEN', '~', options.streamMaxLength ?? 100_000, '*', 'op', 'delete', 'id', id, 'src', origin]);
+        commands.push([
+          'xadd',
+          streamKey,
+          'MAXLEN',
+          '~',
+          options.streamMaxLength ?? 100_000,
+          '*',
+          'op',
+          'delete',
+          'id',
+          id,
+          'src',
+          origin,
+        ]);
       }
       try {
         await redis.pipeline(commands).exec();

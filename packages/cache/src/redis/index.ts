@@ -3,6 +3,19 @@
  *
  * @module
  */
-export { createRedisCacheStore, type RedisCacheStore, type RedisCacheStoreOptions } from './create-redis-cache-store.js';
-export { createRedisVectorStore, type RedisVectorStore, type RedisVectorStoreOptions } from './create-redis-vector-store.js';
-export { deleteByPrefix, type RedisArgument, type RedisConnectionOptions, type RedisLikeClient } from './redis-client.js';
+export {
+  createRedisCacheStore,
+  type RedisCacheStore,
+  type RedisCacheStoreOptions,
+} from './create-redis-cache-store.js';
+export {
+  createRedisVectorStore,
+  type RedisVectorStore,
+  type RedisVectorStoreOptions,
+} from './create-redis-vector-store.js';
+export {
+  deleteByPrefix,
+  type RedisArgument,
+  type RedisConnectionOptions,
+  type RedisLikeClient,
+} from './redis-client.js';

@@ -40,9 +40,12 @@ type RedisConstructor = new (url: string, options: Record<string, unknown>) => R
  * queue, one retry, a command timeout) and reconnects in the background with capped backoff,
  * so a dead Redis turns into quick cache misses rather than stalled requests.
  */
-export async function connectRedis(options: RedisConnectionOptions): Promise<{ client: RedisLikeClient; owned: boolean }> {
+export async function connectRedis(
+  options: RedisConnectionOptions,
+): Promise<{ client: RedisLikeClient; owned: boolean }> {
   if (options.client) return { client: options.client, owned: false };
-  const module = options.ioredis ?? (await importOptional('ioredis', () => import('ioredis') as Promise<unknown>));
+  const module =
+    options.ioredis ?? (await importOptional('ioredis', () => import('ioredis') as Promise<unknown>));
   const Redis = (interopConstructor(module) ?? interop(module)) as RedisConstructor;
   const client = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
     enableOfflineQueue: false,
@@ -95,7 +98,14 @@ export async function deleteByPrefix(client: RedisLikeClient, prefix: string): P
   let cursor = '0';
   let deleted = 0;
   do {
-    const [next, keys] = (await client.call('SCAN', cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000)) as [string, string[]];
+    const [next, keys] = (await client.call(
+      'SCAN',
+      cursor,
+      'MATCH',
+      `${escapeGlob(prefix)}*`,
+      'COUNT',
+      1000,
+    )) as [string, string[]];
     cursor = next;
     if (keys.length > 0) deleted += Number(await client.call('UNLINK', ...keys));
   } while (cursor !== '0');

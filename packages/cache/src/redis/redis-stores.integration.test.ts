@@ -23,8 +23,16 @@ afterAll(async () => {
   await client.quit();
 });
 
-runCacheStoreConformance({ harness, name: 'redis', create: () => createRedisCacheStore({ url, keyPrefix: prefix('kv') }) });
-runVectorStoreConformance({ harness, name: 'redis (local index + stream)', create: ({ dimensions }) => createRedisVectorStore({ url, dimensions, keyPrefix: prefix('vec') }) });
+runCacheStoreConformance({
+  harness,
+  name: 'redis',
+  create: () => createRedisCacheStore({ url, keyPrefix: prefix('kv') }),
+});
+runVectorStoreConformance({
+  harness,
+  name: 'redis (local index + stream)',
+  create: ({ dimensions }) => createRedisVectorStore({ url, dimensions, keyPrefix: prefix('vec') }),
+});
 
 const unit = (values: number[]) => Float32Array.from(values);
 const until = async (condition: () => Promise<boolean>, timeoutMs = 3000) => {
@@ -46,7 +54,9 @@ describe('redis vector store replicas', () => {
     await b.upsert([{ id: 'y', vector: unit([0, 1, 0, 0]), metadata: { p: '1' } }]);
     await until(async () => (await a.query({ vector: unit([0, 1, 0, 0]), topK: 1 }))[0]?.id === 'y');
     await a.delete(['x']);
-    await until(async () => (await b.query({ vector: unit([1, 0, 0, 0]), topK: 2, minScore: 0.9 })).length === 0);
+    await until(
+      async () => (await b.query({ vector: unit([1, 0, 0, 0]), topK: 2, minScore: 0.9 })).length === 0,
+    );
 
     const restarted = createRedisVectorStore({ url, dimensions: 4, keyPrefix });
     await restarted.ready();
@@ -78,7 +88,13 @@ describe('response cache over Redis', () => {
     requestedModel: 'auto',
     selectedModel: 'm',
     stream: true,
-    plugin: { enabled: true, mode: 'exact_then_semantic' as const, scope: 'user' as const, semantic: { similarity_threshold: 0.8 }, ttl_seconds: 60 },
+    plugin: {
+      enabled: true,
+      mode: 'exact_then_semantic' as const,
+      scope: 'user' as const,
+      semantic: { similarity_threshold: 0.8 },
+      ttl_seconds: 60,
+    },
     policyFingerprint: 'p',
   });
   const completion = (content: string) => ({
@@ -95,7 +111,12 @@ describe('response cache over Redis', () => {
     const make = () =>
       createResponseCache({
         store: createRedisCacheStore({ url, keyPrefix: `${keyPrefix}kv:` }),
-        vectorStore: createRedisVectorStore({ url, dimensions: 64, keyPrefix: `${keyPrefix}vec:`, feedBlockMs: 200 }),
+        vectorStore: createRedisVectorStore({
+          url,
+          dimensions: 64,
+          keyPrefix: `${keyPrefix}vec:`,
+          feedBlockMs: 200,
+        }),
         embedder,
       });
     const [a, b] = [make(), make()];
@@ -111,46 +132,55 @@ describe('response cache over Redis', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it.skipIf(!redisServerInstalled)('Redis stopped mid-run: requests keep flowing as misses, nothing crashes, the cache recovers', async () => {
-    const server = await startTestRedis();
-    const embedder = createHashingEmbedder({ dimensions: 64 });
-    const cache = createResponseCache({
-      store: createRedisCacheStore({ url: server.url, keyPrefix: 'fault:kv:', commandTimeoutMs: 200 }),
-      vectorStore: createRedisVectorStore({ url: server.url, dimensions: 64, keyPrefix: 'fault:vec:', feedBlockMs: 200, commandTimeoutMs: 200 }),
-      embedder,
-    });
-    try {
-      await cache.store(context('What is the speed of light?'), completion('c'));
-      expect(await cache.lookup(context('What is the speed of light?'))).toBeDefined();
+  it.skipIf(!redisServerInstalled)(
+    'Redis stopped mid-run: requests keep flowing as misses, nothing crashes, the cache recovers',
+    async () => {
+      const server = await startTestRedis();
+      const embedder = createHashingEmbedder({ dimensions: 64 });
+      const cache = createResponseCache({
+        store: createRedisCacheStore({ url: server.url, keyPrefix: 'fault:kv:', commandTimeoutMs: 200 }),
+        vectorStore: createRedisVectorStore({
+          url: server.url,
+          dimensions: 64,
+          keyPrefix: 'fault:vec:',
+          feedBlockMs: 200,
+          commandTimeoutMs: 200,
+        }),
+        embedder,
+      });
+      try {
+        await cache.store(context('What is the speed of light?'), completion('c'));
+        expect(await cache.lookup(context('What is the speed of light?'))).toBeDefined();
 
-      await server.stop();
-      const started = Date.now();
-      for (let index = 0; index < 20; index++) {
-        expect(await cache.lookup(context(`question ${index} while redis is down`))).toBeUndefined();
-        await cache.store(context(`question ${index} while redis is down`), completion('x'));
-      }
-      expect(Date.now() - started).toBeLessThan(10_000); // fails fast, does not hang per request
-      const stats = cache.stats();
-      expect(stats.errors.lookup).toBeGreaterThan(0);
-      expect(stats.errors.store).toBeGreaterThan(0);
+        await server.stop();
+        const started = Date.now();
+        for (let index = 0; index < 20; index++) {
+          expect(await cache.lookup(context(`question ${index} while redis is down`))).toBeUndefined();
+          await cache.store(context(`question ${index} while redis is down`), completion('x'));
+        }
+        expect(Date.now() - started).toBeLessThan(10_000); // fails fast, does not hang per request
+        const stats = cache.stats();
+        expect(stats.errors.lookup).toBeGreaterThan(0);
+        expect(stats.errors.store).toBeGreaterThan(0);
 
-      await server.start();
-      await until(async () => {
-        await cache.store(context('After the restart'), completion('back'));
-        return (await cache.lookup(context('After the restart'))) !== undefined;
-      }, 10_000);
-      const semantic = await (async () => {
-        let hit: Awaited<ReturnType<typeof cache.lookup>>;
+        await server.start();
         await until(async () => {
-          hit = await cache.lookup(context('after the restart please'));
-          return hit !== undefined;
-        }, 5000);
-        return hit;
-      })();
-      expect(semantic?.kind).toBe('semantic');
-    } finally {
-      await cache.close();
-      await server.stop();
-    }
-  });
+          await cache.store(context('After the restart'), completion('back'));
+          return (await cache.lookup(context('After the restart'))) !== undefined;
+        }, 10_000);
+        const semantic = await (async () => {
+          let hit: Awaited<ReturnType<typeof cache.lookup>>;
+          await until(async () => {
+            hit = await cache.lookup(context('after the restart please'));
+            return hit !== undefined;
+          }, 5000);
+          return hit;
+        })();
+        expect(semantic?.kind).toBe('semantic');
+      } finally {
+        await cache.close();
+        await server.stop();
+      }
+    },
+  );
 });

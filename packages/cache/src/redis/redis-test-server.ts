@@ -16,7 +16,8 @@ export interface TestRedisServer {
   start(): Promise<void>;
 }
 
-export const redisServerInstalled = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+export const redisServerInstalled =
+  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,7 +44,11 @@ export async function startTestRedis(): Promise<TestRedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 5000;
     while (!(await answers(port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);

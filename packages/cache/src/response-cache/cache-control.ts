@@ -19,7 +19,10 @@ export interface CacheControl {
 
 export const NO_CACHE_CONTROL: CacheControl = { noCache: false, noStore: false, bypass: false };
 
-export function parseCacheControl(headers: Readonly<Record<string, string>>, plugin: ResponseCachePluginConfig): CacheControl {
+export function parseCacheControl(
+  headers: Readonly<Record<string, string>>,
+  plugin: ResponseCachePluginConfig,
+): CacheControl {
   const controls = plugin.request_controls;
   if (!controls?.enabled) return NO_CACHE_CONTROL;
   const raw = headers[controls.header.toLowerCase()];
@@ -40,7 +43,8 @@ export function parseCacheControl(headers: Readonly<Record<string, string>>, plu
     else if (name === 'bypass') bypass = true;
     else if (name === 'max-age' && Number.isInteger(number) && number >= 0) maxAgeSeconds = number;
     else if (name === 'ttl' && Number.isInteger(number) && number >= 0) {
-      ttlSeconds = controls.max_ttl_seconds !== undefined ? Math.min(number, controls.max_ttl_seconds) : number;
+      ttlSeconds =
+        controls.max_ttl_seconds !== undefined ? Math.min(number, controls.max_ttl_seconds) : number;
     }
   }
   return {

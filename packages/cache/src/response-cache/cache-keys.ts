@@ -12,7 +12,14 @@ import { createHash } from 'node:crypto';
 import { type ChatCompletionRequest, type ChatMessage, messageText } from '@semroute/core';
 
 /** Request fields excluded from both fingerprints. */
-export const IGNORED_REQUEST_FIELDS: readonly string[] = ['model', 'stream', 'stream_options', 'user', 'metadata', 'store'];
+export const IGNORED_REQUEST_FIELDS: readonly string[] = [
+  'model',
+  'stream',
+  'stream_options',
+  'user',
+  'metadata',
+  'store',
+];
 
 const LAST_USER_PLACEHOLDER = '\u0000last-user-message\u0000';
 
@@ -32,7 +39,8 @@ export function sha256(text: string): string {
 /** JSON with sorted object keys and `undefined`/`null` object members dropped. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record)
     .filter((key) => record[key] !== undefined && record[key] !== null)
@@ -43,14 +51,18 @@ export function canonicalJson(value: unknown): string {
 /** A message's content as one string when it is text only (string and text-part forms are equal). */
 function normalizeMessage(message: ChatMessage): ChatMessage {
   const content = message.content;
-  if (Array.isArray(content) && content.every((part) => part && part.type === 'text' && typeof part.text === 'string')) {
+  if (
+    Array.isArray(content) &&
+    content.every((part) => part && part.type === 'text' && typeof part.text === 'string')
+  ) {
     return { ...message, content: messageText(message) };
   }
   return message;
 }
 
 function lastUserIndex(messages: readonly ChatMessage[]): number {
-  for (let index = messages.length - 1; index >= 0; index--) if (messages[index]?.role === 'user') return index;
+  for (let index = messages.length - 1; index >= 0; index--)
+    if (messages[index]?.role === 'user') return index;
   return -1;
 }
 
@@ -64,7 +76,8 @@ export function requestIdentity(request: Readonly<ChatCompletionRequest>): Reque
   const userIndex = lastUserIndex(messages);
   const semanticQuery = userIndex >= 0 ? messageText(messages[userIndex] as ChatMessage) : '';
   const compatMessages = messages.slice();
-  if (userIndex >= 0) compatMessages[userIndex] = { ...(messages[userIndex] as ChatMessage), content: LAST_USER_PLACEHOLDER };
+  if (userIndex >= 0)
+    compatMessages[userIndex] = { ...(messages[userIndex] as ChatMessage), content: LAST_USER_PLACEHOLDER };
   const compatibilityFingerprint = sha256(canonicalJson({ ...body, messages: compatMessages }));
   return { exactFingerprint, compatibilityFingerprint, semanticQuery };
 }

@@ -1,10 +1,17 @@
-import { CacheStoreError, type CacheStoreV1, type ChatCompletion, type ChatCompletionRequest, type ResponseCacheContext, type ResponseCachePluginConfig } from '@semroute/core';
+import {
+  CacheStoreError,
+  type CacheStoreV1,
+  type ChatCompletion,
+  type ChatCompletionRequest,
+  type ResponseCacheContext,
+  type ResponseCachePluginConfig,
+} from '@semroute/core';
 import { createManualTime } from '@semroute/core/test';
 import { describe, expect, it } from 'vitest';
 import { createHashingEmbedder } from '../hashing-embedder.js';
 import { createMemoryCacheStore } from '../memory/create-memory-cache-store.js';
 import { createMemoryVectorStore } from '../memory/create-memory-vector-store.js';
-import { createResponseCache, type CreateResponseCacheOptions } from './create-response-cache.js';
+import { type CreateResponseCacheOptions, createResponseCache } from './create-response-cache.js';
 
 const plugin = (overrides: Partial<ResponseCachePluginConfig> = {}): ResponseCachePluginConfig => ({
   enabled: true,
@@ -24,7 +31,11 @@ const request = (question: string, extra: Partial<ChatCompletionRequest> = {}): 
   ...extra,
 });
 
-const context = (question: string, overrides: Partial<ResponseCacheContext> = {}, extra: Partial<ChatCompletionRequest> = {}): ResponseCacheContext => ({
+const context = (
+  question: string,
+  overrides: Partial<ResponseCacheContext> = {},
+  extra: Partial<ChatCompletionRequest> = {},
+): ResponseCacheContext => ({
   request: request(question, extra),
   headers: { 'x-authz-user-id': 'alice' },
   recipe: 'default',
@@ -66,23 +77,45 @@ describe('createResponseCache: exact and semantic tiers', () => {
     expect(await cache.lookup(context(question))).toBeUndefined();
     await cache.store(context(question), completion('3x^2'));
     const exact = await cache.lookup(context(question));
-    expect(exact).toMatchObject({ kind: 'exact', similarity: 1, completion: { choices: [{ message: { content: '3x^2' } }] } });
-    const paraphrase = await cache.lookup(context('what is the derivative of x cubed with respect to x please'));
+    expect(exact).toMatchObject({
+      kind: 'exact',
+      similarity: 1,
+      completion: { choices: [{ message: { content: '3x^2' } }] },
+    });
+    const paraphrase = await cache.lookup(
+      context('what is the derivative of x cubed with respect to x please'),
+    );
     expect(paraphrase?.kind).toBe('semantic');
     expect(paraphrase?.similarity).toBeGreaterThanOrEqual(0.8);
     expect(paraphrase?.similarity).toBeLessThanOrEqual(1);
     expect(await cache.lookup(context('Who wrote the novel War and Peace?'))).toBeUndefined();
-    const strict = context('what is the derivative of x cubed with respect to x please', { plugin: plugin({ semantic: { similarity_threshold: 0.999 } }) });
+    const strict = context('what is the derivative of x cubed with respect to x please', {
+      plugin: plugin({ semantic: { similarity_threshold: 0.999 } }),
+    });
     expect(await cache.lookup(strict)).toBeUndefined();
-    expect(cache.stats()).toMatchObject({ lookups: 5, hits: 2, exactHits: 1, semanticHits: 1, misses: 3, stores: 1 });
+    expect(cache.stats()).toMatchObject({
+      lookups: 5,
+      hits: 2,
+      exactHits: 1,
+      semanticHits: 1,
+      misses: 3,
+      stores: 1,
+    });
   });
 
   it('exact mode never matches a paraphrase; semantic mode finds the exact duplicate through the vector index', async () => {
     const { cache } = setup();
     const question = 'Name the capital city of France please';
     await cache.store(context(question, { plugin: plugin({ mode: 'semantic' }) }), completion('Paris'));
-    expect(await cache.lookup(context('name the capital city of france, please', { plugin: plugin({ mode: 'exact' }) }))).toBeUndefined();
-    expect((await cache.lookup(context(question, { plugin: plugin({ mode: 'semantic' }) })))?.completion.choices[0]?.message.content).toBe('Paris');
+    expect(
+      await cache.lookup(
+        context('name the capital city of france, please', { plugin: plugin({ mode: 'exact' }) }),
+      ),
+    ).toBeUndefined();
+    expect(
+      (await cache.lookup(context(question, { plugin: plugin({ mode: 'semantic' }) })))?.completion.choices[0]
+        ?.message.content,
+    ).toBe('Paris');
   });
 
   it('semantic mode degrades to exact without a vector store or embedder', async () => {
@@ -99,9 +132,20 @@ describe('createResponseCache: exact and semantic tiers', () => {
     const paraphrase = 'explain the pythagorean theorem in one sentence!';
     expect(await cache.lookup(context(paraphrase))).toBeDefined();
     expect(await cache.lookup(context(paraphrase, {}, { temperature: 0.9 }))).toBeUndefined();
-    expect(await cache.lookup(context(paraphrase, {}, { tools: [{ type: 'function', function: { name: 'f' } }] }))).toBeUndefined();
+    expect(
+      await cache.lookup(context(paraphrase, {}, { tools: [{ type: 'function', function: { name: 'f' } }] })),
+    ).toBeUndefined();
     const otherSystem = context(paraphrase);
-    const changed = { ...otherSystem, request: { ...otherSystem.request, messages: [{ role: 'system', content: 'Be verbose.' }, { role: 'user', content: paraphrase }] } };
+    const changed = {
+      ...otherSystem,
+      request: {
+        ...otherSystem.request,
+        messages: [
+          { role: 'system', content: 'Be verbose.' },
+          { role: 'user', content: paraphrase },
+        ],
+      },
+    };
     expect(await cache.lookup(changed)).toBeUndefined();
   });
 
@@ -111,7 +155,15 @@ describe('createResponseCache: exact and semantic tiers', () => {
     const parts = context('x', {}, {});
     const withParts = {
       ...parts,
-      request: { model: 'other', stream: false, user: 'u1', messages: [{ role: 'system', content: [{ type: 'text', text: 'You are terse.' }] }, { role: 'user', content: [{ type: 'text', text: 'hello there' }] }] },
+      request: {
+        model: 'other',
+        stream: false,
+        user: 'u1',
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'You are terse.' }] },
+          { role: 'user', content: [{ type: 'text', text: 'hello there' }] },
+        ],
+      },
     };
     expect((await cache.lookup(withParts))?.kind).toBe('exact');
   });
@@ -130,7 +182,10 @@ describe('createResponseCache: partitions and scopes', () => {
       { policyFingerprint: 'policy-2' },
       { plugin: plugin({ revision: { model_revision: 'r2' } }) },
     ] satisfies Partial<ResponseCacheContext>[]) {
-      expect(await cache.lookup(context('same question', overrides)), JSON.stringify(overrides)).toBeUndefined();
+      expect(
+        await cache.lookup(context('same question', overrides)),
+        JSON.stringify(overrides),
+      ).toBeUndefined();
     }
     expect(await cache.lookup(context('same question'))).toBeDefined();
   });
@@ -141,15 +196,33 @@ describe('createResponseCache: partitions and scopes', () => {
     expect(await cache.lookup(context('q', { headers: { 'x-authz-user-id': 'bob' } }))).toBeUndefined();
     expect(await cache.lookup(context('q', { headers: {} }))).toBeUndefined();
     const team = plugin({ scope: 'team' });
-    await cache.store(context('t', { plugin: team, headers: { 'x-authz-user-id': 'alice', 'x-authz-team-id': 'red' } }), completion('team'));
-    expect(await cache.lookup(context('t', { plugin: team, headers: { 'x-authz-user-id': 'bob', 'x-authz-team-id': 'red' } }))).toBeDefined();
-    expect(await cache.lookup(context('t', { plugin: team, headers: { 'x-authz-team-id': 'blue' } }))).toBeUndefined();
+    await cache.store(
+      context('t', { plugin: team, headers: { 'x-authz-user-id': 'alice', 'x-authz-team-id': 'red' } }),
+      completion('team'),
+    );
+    expect(
+      await cache.lookup(
+        context('t', { plugin: team, headers: { 'x-authz-user-id': 'bob', 'x-authz-team-id': 'red' } }),
+      ),
+    ).toBeDefined();
+    expect(
+      await cache.lookup(context('t', { plugin: team, headers: { 'x-authz-team-id': 'blue' } })),
+    ).toBeUndefined();
     const tenant = plugin({ scope: 'tenant' });
-    await cache.store(context('n', { plugin: tenant, headers: { 'x-authz-tenant-id': 'acme' } }), completion('tenant'));
-    expect(await cache.lookup(context('n', { plugin: tenant, headers: { 'x-authz-tenant-id': 'acme', 'x-authz-user-id': 'zed' } }))).toBeDefined();
+    await cache.store(
+      context('n', { plugin: tenant, headers: { 'x-authz-tenant-id': 'acme' } }),
+      completion('tenant'),
+    );
+    expect(
+      await cache.lookup(
+        context('n', { plugin: tenant, headers: { 'x-authz-tenant-id': 'acme', 'x-authz-user-id': 'zed' } }),
+      ),
+    ).toBeDefined();
     const global = plugin({ scope: 'global' });
     await cache.store(context('g', { plugin: global }), completion('global'));
-    expect(await cache.lookup(context('g', { plugin: global, headers: { 'x-authz-user-id': 'someone-else' } }))).toBeDefined();
+    expect(
+      await cache.lookup(context('g', { plugin: global, headers: { 'x-authz-user-id': 'someone-else' } })),
+    ).toBeDefined();
   });
 
   it('a missing identity header shares an anonymous namespace by default, or skips caching', async () => {
@@ -180,18 +253,36 @@ describe('createResponseCache: TTL and request controls', () => {
   it('expired semantic entries are never served', async () => {
     const { cache, time } = setup();
     const ttl = plugin({ ttl_seconds: 5 });
-    await cache.store(context('What is the boiling point of water at sea level?', { plugin: ttl }), completion('100 C'));
-    expect((await cache.lookup(context('what is the boiling point of water at sea level', { plugin: ttl })))?.kind).toBe('semantic');
+    await cache.store(
+      context('What is the boiling point of water at sea level?', { plugin: ttl }),
+      completion('100 C'),
+    );
+    expect(
+      (await cache.lookup(context('what is the boiling point of water at sea level', { plugin: ttl })))?.kind,
+    ).toBe('semantic');
     await time.advance(6000);
-    expect(await cache.lookup(context('what is the boiling point of water at sea level', { plugin: ttl }))).toBeUndefined();
+    expect(
+      await cache.lookup(context('what is the boiling point of water at sea level', { plugin: ttl })),
+    ).toBeUndefined();
   });
 
   const controls = (allowed?: ResponseCachePluginConfig['request_controls']) =>
-    plugin({ request_controls: allowed ?? { enabled: true, header: 'x-vsr-cache-control', allowed: ['no-cache', 'no-store', 'bypass', 'max-age', 'ttl'], max_ttl_seconds: 60 } });
+    plugin({
+      request_controls: allowed ?? {
+        enabled: true,
+        header: 'x-vsr-cache-control',
+        allowed: ['no-cache', 'no-store', 'bypass', 'max-age', 'ttl'],
+        max_ttl_seconds: 60,
+      },
+    });
 
   it('honours no-cache, no-store, bypass, max-age and ttl (capped by max_ttl_seconds)', async () => {
     const { cache, time } = setup();
-    const withHeader = (question: string, value: string) => context(question, { plugin: controls(), headers: { 'x-authz-user-id': 'alice', 'x-vsr-cache-control': value } });
+    const withHeader = (question: string, value: string) =>
+      context(question, {
+        plugin: controls(),
+        headers: { 'x-authz-user-id': 'alice', 'x-vsr-cache-control': value },
+      });
     await cache.store(withHeader('a', 'no-store'), completion('a'));
     expect(await cache.lookup(context('a', { plugin: controls() }))).toBeUndefined();
     await cache.store(withHeader('b', 'bypass'), completion('b'));
@@ -212,10 +303,19 @@ describe('createResponseCache: TTL and request controls', () => {
 
   it('ignores the header when controls are disabled or the directive is not allowed', async () => {
     const { cache } = setup();
-    await cache.store(context('a', { headers: { 'x-authz-user-id': 'alice', 'x-vsr-cache-control': 'no-store' } }), completion('a'));
+    await cache.store(
+      context('a', { headers: { 'x-authz-user-id': 'alice', 'x-vsr-cache-control': 'no-store' } }),
+      completion('a'),
+    );
     expect(await cache.lookup(context('a'))).toBeDefined();
     const onlyTtl = controls({ enabled: true, header: 'x-vsr-cache-control', allowed: ['ttl'] });
-    await cache.store(context('b', { plugin: onlyTtl, headers: { 'x-authz-user-id': 'alice', 'x-vsr-cache-control': 'no-store' } }), completion('b'));
+    await cache.store(
+      context('b', {
+        plugin: onlyTtl,
+        headers: { 'x-authz-user-id': 'alice', 'x-vsr-cache-control': 'no-store' },
+      }),
+      completion('b'),
+    );
     expect(await cache.lookup(context('b', { plugin: onlyTtl }))).toBeDefined();
   });
 
@@ -282,7 +382,10 @@ describe('createResponseCache: failures', () => {
       specificationVersion: 'v1' as const,
       name: 'flaky',
       failing: false,
-      get: (key: string) => (store.failing ? Promise.reject(new CacheStoreError({ message: 'down', store: 'flaky', method: 'get', key })) : inner.get(key)),
+      get: (key: string) =>
+        store.failing
+          ? Promise.reject(new CacheStoreError({ message: 'down', store: 'flaky', method: 'get', key }))
+          : inner.get(key),
       set: (key: string, value: Uint8Array, options?: { expiresAt?: number }) =>
         store.failing ? Promise.reject(new Error('ECONNREFUSED')) : inner.set(key, value, options),
       delete: (key: string) => inner.delete(key),
@@ -318,7 +421,14 @@ describe('createResponseCache: failures', () => {
     const cache = createResponseCache({
       store: createMemoryCacheStore({ clock: time }),
       vectorStore: createMemoryVectorStore({ dimensions: 4, clock: time }),
-      embedder: { specificationVersion: 'v1', provider: 'x', modelId: 'x', dimensions: 4, maxBatchSize: 1, doEmbed: () => Promise.reject(new Error('model gone')) },
+      embedder: {
+        specificationVersion: 'v1',
+        provider: 'x',
+        modelId: 'x',
+        dimensions: 4,
+        maxBatchSize: 1,
+        doEmbed: () => Promise.reject(new Error('model gone')),
+      },
       clock: time,
     });
     expect(await cache.lookup(context('q'))).toBeUndefined();
@@ -326,6 +436,29 @@ describe('createResponseCache: failures', () => {
   });
 
   it('rejects a vector store whose dimensions differ from the embedder', () => {
-    expect(() => createResponseCache({ store: createMemoryCacheStore(), vectorStore: createMemoryVectorStore({ dimensions: 8 }), embedder: createHashingEmbedder({ dimensions: 16 }) })).toThrow(/dimensions/);
+    expect(() =>
+      createResponseCache({
+        store: createMemoryCacheStore(),
+        vectorStore: createMemoryVectorStore({ dimensions: 8 }),
+        embedder: createHashingEmbedder({ dimensions: 16 }),
+      }),
+    ).toThrow(/dimensions/);
+  });
+});
+
+describe('createResponseCache: number guard', () => {
+  it('rejects a semantic hit whose numbers differ, unless the guard is off', async () => {
+    const guarded = setup().cache;
+    await guarded.store(context('What is 15 percent of 80 dollars in total?'), completion('12'));
+    expect(await guarded.lookup(context('what is 15 percent of 90 dollars in total'))).toBeUndefined();
+    expect(guarded.stats().guardedMisses).toBe(1);
+    expect((await guarded.lookup(context('what is 15 percent of 80 dollars in total please')))?.kind).toBe(
+      'semantic',
+    );
+    const unguarded = setup({ numberGuard: false }).cache;
+    await unguarded.store(context('What is 15 percent of 80 dollars in total?'), completion('12'));
+    expect((await unguarded.lookup(context('what is 15 percent of 90 dollars in total')))?.kind).toBe(
+      'semantic',
+    );
   });
 });

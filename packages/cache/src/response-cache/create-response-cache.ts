@@ -22,6 +22,7 @@ import {
 import { type Clock, systemClock } from '../internal/clock.js';
 import { type CacheControl, parseCacheControl } from './cache-control.js';
 import { requestIdentity, sha256 } from './cache-keys.js';
+import { numbersMatch } from './number-guard.js';
 
 /** Identity headers set by the trusted auth layer, by scope. */
 export const SCOPE_HEADERS = {
@@ -30,7 +31,12 @@ export const SCOPE_HEADERS = {
   tenant: 'x-authz-tenant-id',
 } as const;
 
-export type ResponseCacheEventName = 'cache-hit' | 'cache-miss' | 'cache-store' | 'cache-skip' | 'cache-error';
+export type ResponseCacheEventName =
+  | 'cache-hit'
+  | 'cache-miss'
+  | 'cache-store'
+  | 'cache-skip'
+  | 'cache-error';
 
 export interface ResponseCacheEvent {
   readonly name: ResponseCacheEventName;
@@ -63,6 +69,11 @@ export interface CreateResponseCacheOptions {
   readonly onMissingIdentity?: 'anonymous' | 'skip';
   /** Semantic candidates examined per lookup (default 3). */
   readonly semanticTopK?: number;
+  /**
+   * Accept a semantic hit only when both queries contain the same numbers (default true):
+   * embeddings cannot tell "15% of 80" from "15% of 90". See BENCHMARKS.md for the effect.
+   */
+  readonly numberGuard?: boolean;
   /** Telemetry hook (`cache-hit`, `cache-miss`, `cache-store`, `cache-skip`, `cache-error`). Must not throw. */
   readonly onEvent?: (event: ResponseCacheEvent) => void;
 }
@@ -75,10 +86,17 @@ export interface ResponseCacheStats {
   readonly misses: number;
   /** Lookups not attempted: disabled, ttl 0, no-cache/bypass, missing identity. */
   readonly lookupsSkipped: number;
+  /** Semantic candidates above the threshold rejected by the number guard. */
+  readonly guardedMisses: number;
   readonly stores: number;
   /** Writes not attempted: disabled, ttl 0, no-store/bypass, too large, missing identity, invalid completion. */
   readonly storesSkipped: number;
-  readonly errors: { readonly lookup: number; readonly store: number; readonly embed: number; readonly invalidate: number };
+  readonly errors: {
+    readonly lookup: number;
+    readonly store: number;
+    readonly embed: number;
+    readonly invalidate: number;
+  };
   readonly invalidations: number;
   readonly flushes: number;
   /** hits / (hits + misses); 0 before the first lookup. */
@@ -99,7 +117,10 @@ export interface ResponseCacheLookupHit extends ResponseCacheHit {
 }
 
 export interface ResponseCache extends ResponseCacheV1 {
-  lookup(context: ResponseCacheContext, options?: { readonly signal?: AbortSignal }): Promise<ResponseCacheLookupHit | undefined>;
+  lookup(
+    context: ResponseCacheContext,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<ResponseCacheLookupHit | undefined>;
   stats(): ResponseCacheStats;
   /** Drops one entry, or every entry of a decision or scope (by bumping its generation). */
   invalidate(target: InvalidateTarget): Promise<void>;
@@ -137,6 +158,7 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
   const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
   const refreshMs = options.generationRefreshMs ?? 1000;
   const semanticTopK = options.semanticTopK ?? 3;
+  const numberGuard = options.numberGuard ?? true;
   if (vectorStore && embedder && vectorStore.dimensions !== embedder.dimensions) {
     throw new CacheStoreError({
       message: `vector store has ${vectorStore.dimensions} dimensions, the embedder ${embedder.dimensions}`,
@@ -152,6 +174,7 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
     semanticHits: 0,
     misses: 0,
     lookupsSkipped: 0,
+    guardedMisses: 0,
     stores: 0,
     storesSkipped: 0,
     errors: { lookup: 0, store: 0, embed: 0, invalidate: 0 },
@@ -190,7 +213,9 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
   const embed = async (text: string, signal?: AbortSignal): Promise<Float32Array> => {
     const cached = embeddings.get(text);
     if (cached) return cached;
-    const result = await (embedder as EmbeddingBackendV1).doEmbed(signal ? { texts: [text], signal } : { texts: [text] });
+    const result = await (embedder as EmbeddingBackendV1).doEmbed(
+      signal ? { texts: [text], signal } : { texts: [text] },
+    );
     const vector = result.embeddings[0];
     if (!vector) throw new Error('embedder returned no vector');
     embeddings.set(text, vector);
@@ -215,7 +240,10 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
   };
 
   /** Resolves the identity of a request; `undefined` with a reason when it must not be cached. */
-  const prepare = async (context: ResponseCacheContext, signal?: AbortSignal): Promise<Prepared | { skip: string }> => {
+  const prepare = async (
+    context: ResponseCacheContext,
+    signal?: AbortSignal,
+  ): Promise<Prepared | { skip: string }> => {
     const plugin = context.plugin;
     if (!plugin.enabled) return { skip: 'disabled' };
     if (plugin.ttl_seconds === 0) return { skip: 'ttl-zero' };
@@ -258,7 +286,11 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
 
   const entryKey = (entryId: string) => `${prefix}e:${entryId}`;
 
-  const readEntry = async (entryId: string, control: CacheControl, signal?: AbortSignal): Promise<StoredEntry | undefined> => {
+  const readEntry = async (
+    entryId: string,
+    control: CacheControl,
+    signal?: AbortSignal,
+  ): Promise<StoredEntry | undefined> => {
     const bytes = await store.get(entryKey(entryId), signal ? { signal } : undefined);
     if (!bytes) return undefined;
     let entry: StoredEntry;
@@ -270,22 +302,36 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
     const now = clock.now();
     if (entry.v !== 1 || !entry.completion) return undefined;
     if (entry.expiresAt !== undefined && entry.expiresAt <= now) return undefined;
-    if (control.maxAgeSeconds !== undefined && now - entry.createdAt > control.maxAgeSeconds * 1000) return undefined;
+    if (control.maxAgeSeconds !== undefined && now - entry.createdAt > control.maxAgeSeconds * 1000)
+      return undefined;
     return entry;
   };
 
-  const failure = (operation: 'lookup' | 'store' | 'embed' | 'invalidate', context: { decision: string }, error: unknown): void => {
+  const failure = (
+    operation: 'lookup' | 'store' | 'embed' | 'invalidate',
+    context: { decision: string },
+    error: unknown,
+  ): void => {
     counters.errors[operation]++;
     emit({ name: 'cache-error', decision: context.decision, reason: operation, error });
     if (onError === 'error') {
       if (CacheStoreError.isInstance(error)) throw error;
-      throw new CacheStoreError({ message: `response cache ${operation} failed: ${error instanceof Error ? error.message : String(error)}`, store: store.name, method: operation, cause: error });
+      throw new CacheStoreError({
+        message: `response cache ${operation} failed: ${error instanceof Error ? error.message : String(error)}`,
+        store: store.name,
+        method: operation,
+        cause: error,
+      });
     }
   };
 
-  const semanticEnabled = (context: ResponseCacheContext) => context.plugin.mode !== 'exact' && vectorStore !== undefined && embedder !== undefined;
+  const semanticEnabled = (context: ResponseCacheContext) =>
+    context.plugin.mode !== 'exact' && vectorStore !== undefined && embedder !== undefined;
 
-  const lookup = async (context: ResponseCacheContext, callOptions?: { readonly signal?: AbortSignal }): Promise<ResponseCacheLookupHit | undefined> => {
+  const lookup = async (
+    context: ResponseCacheContext,
+    callOptions?: { readonly signal?: AbortSignal },
+  ): Promise<ResponseCacheLookupHit | undefined> => {
     const signal = callOptions?.signal;
     counters.lookups++;
     let prepared: Prepared | { skip: string };
@@ -298,11 +344,20 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
     }
     if ('skip' in prepared || prepared.control.bypass || prepared.control.noCache) {
       counters.lookupsSkipped++;
-      emit({ name: 'cache-skip', decision: context.decision, reason: 'skip' in prepared ? prepared.skip : prepared.control.bypass ? 'bypass' : 'no-cache' });
+      emit({
+        name: 'cache-skip',
+        decision: context.decision,
+        reason: 'skip' in prepared ? prepared.skip : prepared.control.bypass ? 'bypass' : 'no-cache',
+      });
       return undefined;
     }
     const { entryId, control, partition, compatibility, query } = prepared;
-    const hit = (entry: StoredEntry, key: string, kind: 'exact' | 'semantic', similarity: number): ResponseCacheLookupHit => {
+    const hit = (
+      entry: StoredEntry,
+      key: string,
+      kind: 'exact' | 'semantic',
+      similarity: number,
+    ): ResponseCacheLookupHit => {
       counters.hits++;
       if (kind === 'exact') counters.exactHits++;
       else counters.semanticHits++;
@@ -331,12 +386,27 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
       }
       try {
         const matches = await (vectorStore as VectorStoreV1).query(
-          { vector, topK: semanticTopK, minScore: context.plugin.semantic.similarity_threshold, filter: { p: partition, c: compatibility } },
+          {
+            vector,
+            topK: semanticTopK,
+            minScore: context.plugin.semantic.similarity_threshold,
+            filter: { p: partition, c: compatibility },
+          },
           signal ? { signal } : undefined,
         );
         for (const match of matches) {
           const entry = await readEntry(match.id, control, signal);
-          if (entry) return hit(entry, match.id, match.id === entryId ? 'exact' : 'semantic', Math.min(1, match.score));
+          if (entry && numberGuard && match.id !== entryId && !numbersMatch(entry.query, query)) {
+            counters.guardedMisses++;
+            continue;
+          }
+          if (entry)
+            return hit(
+              entry,
+              match.id,
+              match.id === entryId ? 'exact' : 'semantic',
+              Math.min(1, match.score),
+            );
           // The entry is gone (evicted or expired) or too old for max-age: drop a dangling vector.
           if (control.maxAgeSeconds === undefined) await (vectorStore as VectorStoreV1).delete([match.id]);
         }
@@ -356,9 +426,18 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
     emit({ name: 'cache-skip', decision: context.decision, reason });
   };
 
-  const storeCompletion = async (context: ResponseCacheContext, completion: ChatCompletion, callOptions?: { readonly signal?: AbortSignal }) => {
+  const storeCompletion = async (
+    context: ResponseCacheContext,
+    completion: ChatCompletion,
+    callOptions?: { readonly signal?: AbortSignal },
+  ) => {
     const signal = callOptions?.signal;
-    if (!completion || completion.object !== 'chat.completion' || !Array.isArray(completion.choices) || completion.choices.length === 0) {
+    if (
+      !completion ||
+      completion.object !== 'chat.completion' ||
+      !Array.isArray(completion.choices) ||
+      completion.choices.length === 0
+    ) {
       skipStore(context, 'invalid-completion');
       return;
     }
@@ -370,7 +449,8 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
       return;
     }
     if ('skip' in prepared) return skipStore(context, prepared.skip);
-    if (prepared.control.bypass || prepared.control.noStore) return skipStore(context, prepared.control.bypass ? 'bypass' : 'no-store');
+    if (prepared.control.bypass || prepared.control.noStore)
+      return skipStore(context, prepared.control.bypass ? 'bypass' : 'no-store');
     const ttl = ttlSeconds(context, prepared.control);
     if (ttl === 0 && prepared.control.ttlSeconds !== undefined) return skipStore(context, 'ttl-zero');
     const now = clock.now();
@@ -402,7 +482,14 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
       }
       try {
         await (vectorStore as VectorStoreV1).upsert(
-          [{ id: prepared.entryId, vector, ...(expiresAt !== undefined ? { expiresAt } : {}), metadata: { p: prepared.partition, c: prepared.compatibility } }],
+          [
+            {
+              id: prepared.entryId,
+              vector,
+              ...(expiresAt !== undefined ? { expiresAt } : {}),
+              metadata: { p: prepared.partition, c: prepared.compatibility },
+            },
+          ],
           signal ? { signal } : undefined,
         );
       } catch (error) {
@@ -421,14 +508,21 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
     store: storeCompletion,
     stats() {
       const answered = counters.hits + counters.misses;
-      return { ...counters, errors: { ...counters.errors }, hitRate: answered === 0 ? 0 : counters.hits / answered };
+      return {
+        ...counters,
+        errors: { ...counters.errors },
+        hitRate: answered === 0 ? 0 : counters.hits / answered,
+      };
     },
     async invalidate(target) {
       counters.invalidations++;
       try {
         if ('decision' in target) await bumpGeneration(`decision:${target.decision}`);
         else if ('scope' in target) {
-          const name = target.scope.kind === 'global' ? 'global' : `${target.scope.kind}:${target.scope.id ?? 'anonymous'}`;
+          const name =
+            target.scope.kind === 'global'
+              ? 'global'
+              : `${target.scope.kind}:${target.scope.id ?? 'anonymous'}`;
           await bumpGeneration(`scope:${name}`);
         } else {
           let entryId: string;
@@ -445,7 +539,12 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
         counters.errors.invalidate++;
         throw CacheStoreError.isInstance(error)
           ? error
-          : new CacheStoreError({ message: `invalidate failed: ${error instanceof Error ? error.message : String(error)}`, store: store.name, method: 'invalidate', cause: error });
+          : new CacheStoreError({
+              message: `invalidate failed: ${error instanceof Error ? error.message : String(error)}`,
+              store: store.name,
+              method: 'invalidate',
+              cause: error,
+            });
       }
     },
     async flush() {

@@ -12,9 +12,35 @@ const stream = [
   chunk([{ index: 0, delta: { reasoning_content: 'hard.' }, finish_reason: null }]),
   chunk([{ index: 0, delta: { content: 'Hello' }, finish_reason: null }]),
   chunk([{ index: 0, delta: { content: ', world' }, finish_reason: null }]),
-  chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"ci' } }] }, finish_reason: null }]),
-  chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ty":"Paris"}' } }] }, finish_reason: null }]),
-  chunk([{ index: 0, delta: { tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'noop', arguments: '{}' } }] }, finish_reason: null }]),
+  chunk([
+    {
+      index: 0,
+      delta: {
+        tool_calls: [
+          { index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"ci' } },
+        ],
+      },
+      finish_reason: null,
+    },
+  ]),
+  chunk([
+    {
+      index: 0,
+      delta: { tool_calls: [{ index: 0, function: { arguments: 'ty":"Paris"}' } }] },
+      finish_reason: null,
+    },
+  ]),
+  chunk([
+    {
+      index: 0,
+      delta: {
+        tool_calls: [
+          { index: 1, id: 'call_b', type: 'function', function: { name: 'noop', arguments: '{}' } },
+        ],
+      },
+      finish_reason: null,
+    },
+  ]),
   chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]),
   chunk([], { usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } }),
   'data: [DONE]\n\n',
@@ -38,7 +64,11 @@ describe('reconstructCompletionFromSse', () => {
             content: 'Hello, world',
             reasoning_content: 'Think hard.',
             tool_calls: [
-              { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+              {
+                id: 'call_a',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+              },
               { id: 'call_b', type: 'function', function: { name: 'noop', arguments: '{}' } },
             ],
           },
@@ -60,7 +90,9 @@ describe('reconstructCompletionFromSse', () => {
   it('is undefined without data: [DONE], on malformed JSON and on an error event', () => {
     expect(reconstructCompletionFromSse(stream.replace('data: [DONE]\n\n', ''))).toBeUndefined();
     expect(reconstructCompletionFromSse(`data: {broken\n\n${stream}`)).toBeUndefined();
-    expect(reconstructCompletionFromSse(`data: {"error":{"message":"boom"}}\n\ndata: [DONE]\n\n`)).toBeUndefined();
+    expect(
+      reconstructCompletionFromSse(`data: {"error":{"message":"boom"}}\n\ndata: [DONE]\n\n`),
+    ).toBeUndefined();
     const collector = createCompletionCollector();
     collector.push(stream.slice(0, 100));
     expect(collector.done).toBe(false);
@@ -99,9 +131,15 @@ describe('renderCompletionAsSse', () => {
     for (const chunkSize of [undefined, 4]) {
       const frames = renderCompletionAsSse(completion, chunkSize ? { chunkSize } : {});
       expect(frames.at(-1)).toBe('data: [DONE]\n\n');
-      for (const frame of frames.slice(0, -1)) expect(JSON.parse(frame.slice(6)).object).toBe('chat.completion.chunk');
+      for (const frame of frames.slice(0, -1))
+        expect(JSON.parse(frame.slice(6)).object).toBe('chat.completion.chunk');
       const rebuilt = reconstructCompletionFromSse(frames);
-      expect(rebuilt).toMatchObject({ id: completion.id, model: 'm', usage: completion.usage, choices: [{ finish_reason: 'stop', message: completion.choices[0]?.message }] });
+      expect(rebuilt).toMatchObject({
+        id: completion.id,
+        model: 'm',
+        usage: completion.usage,
+        choices: [{ finish_reason: 'stop', message: completion.choices[0]?.message }],
+      });
     }
   });
 

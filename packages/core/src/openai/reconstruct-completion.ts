@@ -85,7 +85,8 @@ export function createCompletionCollector(): CompletionCollector {
     if (typeof chunk.id === 'string' && id === undefined) id = chunk.id;
     if (typeof chunk.created === 'number' && created === undefined) created = chunk.created;
     if (typeof chunk.model === 'string' && model === undefined) model = chunk.model;
-    if (chunk.system_fingerprint !== undefined && chunk.system_fingerprint !== null) systemFingerprint = chunk.system_fingerprint;
+    if (chunk.system_fingerprint !== undefined && chunk.system_fingerprint !== null)
+      systemFingerprint = chunk.system_fingerprint;
     if (chunk.service_tier !== undefined && chunk.service_tier !== null) serviceTier = chunk.service_tier;
     if (chunk.usage && typeof chunk.usage === 'object') usage = chunk.usage as ChatCompletion['usage'];
     if (!Array.isArray(chunk.choices)) return;
@@ -98,12 +99,14 @@ export function createCompletionCollector(): CompletionCollector {
         accumulator.content += delta.content;
         accumulator.hasContent = true;
       }
-      const reasoning = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : delta.reasoning;
+      const reasoning =
+        typeof delta.reasoning_content === 'string' ? delta.reasoning_content : delta.reasoning;
       if (typeof reasoning === 'string') {
         accumulator.reasoning += reasoning;
         accumulator.hasReasoning = true;
       }
-      if (typeof delta.refusal === 'string') accumulator.refusal = (accumulator.refusal ?? '') + delta.refusal;
+      if (typeof delta.refusal === 'string')
+        accumulator.refusal = (accumulator.refusal ?? '') + delta.refusal;
       if (Array.isArray(delta.tool_calls)) {
         for (const call of delta.tool_calls as Array<Record<string, unknown>>) {
           const callIndex = typeof call.index === 'number' ? call.index : accumulator.toolCalls.size;
@@ -170,7 +173,8 @@ export function createCompletionCollector(): CompletionCollector {
           .map((accumulator) => {
             const message: ChatCompletion['choices'][number]['message'] = {
               role: accumulator.role,
-              content: accumulator.hasContent || accumulator.toolCalls.size === 0 ? accumulator.content : null,
+              content:
+                accumulator.hasContent || accumulator.toolCalls.size === 0 ? accumulator.content : null,
             };
             if (accumulator.hasReasoning) message.reasoning_content = accumulator.reasoning;
             if (accumulator.refusal !== undefined) message.refusal = accumulator.refusal;
@@ -205,7 +209,9 @@ export function createCompletionCollector(): CompletionCollector {
  * `undefined` unless the stream ended with `data: [DONE]` and every chunk was valid JSON
  * without an `error` member: only complete streams may be cached.
  */
-export function reconstructCompletionFromSse(chunks: string | Uint8Array | Iterable<string | Uint8Array>): ChatCompletion | undefined {
+export function reconstructCompletionFromSse(
+  chunks: string | Uint8Array | Iterable<string | Uint8Array>,
+): ChatCompletion | undefined {
   const collector = createCompletionCollector();
   if (typeof chunks === 'string' || chunks instanceof Uint8Array) collector.push(chunks);
   else for (const chunk of chunks) collector.push(chunk);

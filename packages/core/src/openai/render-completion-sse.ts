@@ -23,7 +23,10 @@ function pieces(text: string, size: number | undefined): string[] {
 }
 
 /** Returns the SSE frames (`data: {...}\n\n` strings), the last being `data: [DONE]\n\n`. */
-export function renderCompletionAsSse(completion: ChatCompletion, options: RenderCompletionSseOptions = {}): string[] {
+export function renderCompletionAsSse(
+  completion: ChatCompletion,
+  options: RenderCompletionSseOptions = {},
+): string[] {
   const frames: string[] = [];
   const base: Record<string, unknown> = {
     id: completion.id,
@@ -38,7 +41,14 @@ export function renderCompletionAsSse(completion: ChatCompletion, options: Rende
   for (const choice of completion.choices) {
     const index = choice.index;
     const message = choice.message;
-    frame([{ index, delta: { role: message.role ?? 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
+    frame([
+      {
+        index,
+        delta: { role: message.role ?? 'assistant', content: '' },
+        logprobs: null,
+        finish_reason: null,
+      },
+    ]);
     if (typeof message.reasoning_content === 'string' && message.reasoning_content.length > 0) {
       for (const piece of pieces(message.reasoning_content, options.chunkSize)) {
         frame([{ index, delta: { reasoning_content: piece }, logprobs: null, finish_reason: null }]);

@@ -4,6 +4,18 @@
  *
  * @module
  */
-export { type CacheStoreConformanceOptions, runCacheStoreConformance } from './run-cache-store-conformance.js';
-export { runVectorStoreConformance, type VectorStoreConformanceOptions } from './run-vector-store-conformance.js';
-export { type ConformanceSkips, type ConformanceTime, createManualTime, realTime, type TestHarness } from './test-harness.js';
+export {
+  type CacheStoreConformanceOptions,
+  runCacheStoreConformance,
+} from './run-cache-store-conformance.js';
+export {
+  runVectorStoreConformance,
+  type VectorStoreConformanceOptions,
+} from './run-vector-store-conformance.js';
+export {
+  type ConformanceSkips,
+  type ConformanceTime,
+  createManualTime,
+  realTime,
+  type TestHarness,
+} from './test-harness.js';

@@ -125,24 +125,36 @@ export function runCacheStoreConformance(options: CacheStoreConformanceOptions):
 
     withStore('concurrent writes to distinct keys all land', async (store) => {
       const base = uniqueKey('concurrent');
-      await Promise.all(Array.from({ length: 50 }, (_, index) => store.set(`${base}:${index}`, bytes(String(index)))));
-      const values = await Promise.all(Array.from({ length: 50 }, (_, index) => store.get(`${base}:${index}`)));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, index) => store.set(`${base}:${index}`, bytes(String(index)))),
+      );
+      const values = await Promise.all(
+        Array.from({ length: 50 }, (_, index) => store.get(`${base}:${index}`)),
+      );
       values.forEach((value, index) => {
         assertBytes(value, bytes(String(index)), `key ${index}`);
       });
     });
 
-    conformanceCase(harness, skip, 'close is idempotent and later calls reject with CacheStoreError', async () => {
-      const store = await options.create(time);
-      await store.close();
-      await store.close();
-      let error: unknown;
-      try {
-        await store.get(uniqueKey('closed'));
-      } catch (caught) {
-        error = caught;
-      }
-      assert(CacheStoreError.isInstance(error), `get after close must reject with CacheStoreError, got ${String(error)}`);
-    });
+    conformanceCase(
+      harness,
+      skip,
+      'close is idempotent and later calls reject with CacheStoreError',
+      async () => {
+        const store = await options.create(time);
+        await store.close();
+        await store.close();
+        let error: unknown;
+        try {
+          await store.get(uniqueKey('closed'));
+        } catch (caught) {
+          error = caught;
+        }
+        assert(
+          CacheStoreError.isInstance(error),
+          `get after close must reject with CacheStoreError, got ${String(error)}`,
+        );
+      },
+    );
   });
 }

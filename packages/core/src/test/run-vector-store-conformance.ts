@@ -77,23 +77,43 @@ export function runVectorStoreConformance(options: VectorStoreConformanceOptions
       ]);
       const matches = await store.query({ vector: unit(0), topK: 3, filter: { suite: group } });
       assertEqual(matches[0]?.id, a, 'best match');
-      assert(Math.abs((matches[0]?.score ?? 0) - 1) < 1e-4, `identical vector scores 1, got ${matches[0]?.score}`);
+      assert(
+        Math.abs((matches[0]?.score ?? 0) - 1) < 1e-4,
+        `identical vector scores 1, got ${matches[0]?.score}`,
+      );
       assertEqual(matches[1]?.id, b, 'second match');
-      assert(Math.abs((matches[1]?.score ?? 0) - 1 / Math.hypot(1, 0.5)) < 1e-3, `cosine of b, got ${matches[1]?.score}`);
+      assert(
+        Math.abs((matches[1]?.score ?? 0) - 1 / Math.hypot(1, 0.5)) < 1e-3,
+        `cosine of b, got ${matches[1]?.score}`,
+      );
       assertEqual(matches[0]?.metadata?.label, 'a', 'metadata of the best match');
       for (let index = 1; index < matches.length; index++) {
-        assert((matches[index - 1]?.score ?? 0) >= (matches[index]?.score ?? 0), 'matches must be sorted best first');
+        assert(
+          (matches[index - 1]?.score ?? 0) >= (matches[index]?.score ?? 0),
+          'matches must be sorted best first',
+        );
       }
     });
 
     withStore('topK limits and minScore drops', async (store) => {
       const group = uniqueId('limits');
       await store.upsert(
-        Array.from({ length: 6 }, (_, index) => ({ id: uniqueId('l'), vector: unit(0, index * 0.3), metadata: { suite: group } })),
+        Array.from({ length: 6 }, (_, index) => ({
+          id: uniqueId('l'),
+          vector: unit(0, index * 0.3),
+          metadata: { suite: group },
+        })),
       );
-      assertEqual((await store.query({ vector: unit(0), topK: 2, filter: { suite: group } })).length, 2, 'topK');
+      assertEqual(
+        (await store.query({ vector: unit(0), topK: 2, filter: { suite: group } })).length,
+        2,
+        'topK',
+      );
       const strict = await store.query({ vector: unit(0), topK: 6, minScore: 0.9, filter: { suite: group } });
-      assert(strict.length >= 1 && strict.length < 6, `minScore keeps only close matches, got ${strict.length}`);
+      assert(
+        strict.length >= 1 && strict.length < 6,
+        `minScore keeps only close matches, got ${strict.length}`,
+      );
       for (const match of strict) assert(match.score >= 0.9, `score ${match.score} below minScore`);
     });
 
@@ -151,8 +171,14 @@ export function runVectorStoreConformance(options: VectorStoreConformanceOptions
     });
 
     withStore('rejects a vector of the wrong dimension', async (store) => {
-      await assertRejects(store.upsert([{ id: uniqueId('bad'), vector: new Float32Array(DIMENSIONS + 1) }]), 'upsert of a wrong-length vector');
-      await assertRejects(store.query({ vector: new Float32Array(DIMENSIONS - 1), topK: 1 }), 'query with a wrong-length vector');
+      await assertRejects(
+        store.upsert([{ id: uniqueId('bad'), vector: new Float32Array(DIMENSIONS + 1) }]),
+        'upsert of a wrong-length vector',
+      );
+      await assertRejects(
+        store.query({ vector: new Float32Array(DIMENSIONS - 1), topK: 1 }),
+        'query with a wrong-length vector',
+      );
     });
 
     withStore('never mutates its inputs', async (store) => {
@@ -162,7 +188,10 @@ export function runVectorStoreConformance(options: VectorStoreConformanceOptions
       const metadata = { suite: group };
       await store.upsert([{ id: uniqueId('m'), vector, metadata }]);
       await store.query({ vector, topK: 1, filter: { suite: group } });
-      assert(vector.every((value, index) => value === copy[index]), 'vector was mutated');
+      assert(
+        vector.every((value, index) => value === copy[index]),
+        'vector was mutated',
+      );
       assertEqual(Object.keys(metadata).join(','), 'suite', 'metadata was mutated');
       const matches = await store.query({ vector: copy, topK: 1, filter: { suite: group } });
       assert(Math.abs((matches[0]?.score ?? 0) - 1) < 1e-4, 'unnormalised vectors are compared by cosine');

@@ -56,7 +56,12 @@ export async function assertRejects(promise: Promise<unknown>, message: string):
 /** A skip map: test name → reason. Every skip needs a reason. */
 export type ConformanceSkips = Readonly<Record<string, string>>;
 
-export function conformanceCase(harness: TestHarness, skip: ConformanceSkips | undefined, name: string, body: () => Promise<void>): void {
+export function conformanceCase(
+  harness: TestHarness,
+  skip: ConformanceSkips | undefined,
+  name: string,
+  body: () => Promise<void>,
+): void {
   const reason = skip?.[name];
   if (reason !== undefined) {
     harness.it(`${name} (skipped: ${reason})`, () => undefined);
