@@ -4,12 +4,12 @@
  */
 import { runCacheStoreConformance, runVectorStoreConformance } from '@semroute/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisServerInstalled, startTestRedis } from '../../test/redis-test-server.js';
 import { createHashingEmbedder } from '../hashing-embedder.js';
 import { createResponseCache } from '../response-cache/create-response-cache.js';
 import { createRedisCacheStore } from './create-redis-cache-store.js';
 import { createRedisVectorStore } from './create-redis-vector-store.js';
 import { connectRedis, deleteByPrefix } from './redis-client.js';
-import { redisServerInstalled, startTestRedis } from './redis-test-server.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const runPrefix = `semroute:test:${process.pid}:${Date.now().toString(36)}:`;

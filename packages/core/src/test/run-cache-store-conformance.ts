@@ -30,6 +30,8 @@ export interface CacheStoreConformanceOptions {
   create(time: ConformanceTime): Promise<CacheStoreV1> | CacheStoreV1;
   /** Time source shared with the store (default: real time; expiry tests then sleep ~250 ms). */
   readonly time?: ConformanceTime;
+  /** Lifetime of the short-lived entry in the expiry test, ms (default 150; raise it for remote stores). */
+  readonly expiryMs?: number;
   /** Test name → reason to skip it. */
   readonly skip?: ConformanceSkips;
 }
@@ -44,6 +46,7 @@ const uniqueKey = (label: string) => `conf:${label}:${RUN_ID}:${keyCounter++}`;
 export function runCacheStoreConformance(options: CacheStoreConformanceOptions): void {
   const { harness, skip } = options;
   const time = options.time ?? realTime;
+  const expiryMs = options.expiryMs ?? 150;
   const withStore = (name: string, body: (store: CacheStoreV1) => Promise<void>) =>
     conformanceCase(harness, skip, name, async () => {
       const store = await options.create(time);
@@ -110,9 +113,9 @@ export function runCacheStoreConformance(options: CacheStoreConformanceOptions):
 
     withStore('an entry expires when its time comes and is served until then', async (store) => {
       const key = uniqueKey('expiry');
-      await store.set(key, bytes('soon'), { expiresAt: time.now() + 150 });
+      await store.set(key, bytes('soon'), { expiresAt: time.now() + expiryMs });
       assertBytes(await store.get(key), bytes('soon'), 'before expiry');
-      await time.advance(300);
+      await time.advance(expiryMs * 2);
       assertEqual(await store.get(key), undefined, 'after expiry');
     });
 

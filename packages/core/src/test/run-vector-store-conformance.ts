@@ -23,6 +23,8 @@ export interface VectorStoreConformanceOptions {
   /** Creates a fresh, empty cosine store of `dimensions` (the suite uses 8). The suite closes it. */
   create(options: { dimensions: number; time: ConformanceTime }): Promise<VectorStoreV1> | VectorStoreV1;
   readonly time?: ConformanceTime;
+  /** Lifetime of the short-lived record in the expiry test, ms (default 150; raise it for remote stores). */
+  readonly expiryMs?: number;
   readonly skip?: ConformanceSkips;
 }
 
@@ -45,6 +47,7 @@ const uniqueId = (label: string) => `vconf-${label}-${RUN_ID}-${idCounter++}`;
 export function runVectorStoreConformance(options: VectorStoreConformanceOptions): void {
   const { harness, skip } = options;
   const time = options.time ?? realTime;
+  const expiryMs = options.expiryMs ?? 150;
   const withStore = (name: string, body: (store: VectorStoreV1) => Promise<void>) =>
     conformanceCase(harness, skip, name, async () => {
       const store = await options.create({ dimensions: DIMENSIONS, time });
@@ -160,12 +163,12 @@ export function runVectorStoreConformance(options: VectorStoreConformanceOptions
       const [old, soon, keep] = [uniqueId('old'), uniqueId('soon'), uniqueId('keep')];
       await store.upsert([
         { id: old, vector: unit(6), expiresAt: time.now() - 1000, metadata: { suite: group } },
-        { id: soon, vector: unit(6), expiresAt: time.now() + 150, metadata: { suite: group } },
+        { id: soon, vector: unit(6), expiresAt: time.now() + expiryMs, metadata: { suite: group } },
         { id: keep, vector: unit(6, 0.1), metadata: { suite: group } },
       ]);
       const before = await store.query({ vector: unit(6), topK: 5, filter: { suite: group } });
       assertEqual(before.map((match) => match.id).join(','), `${soon},${keep}`, 'before expiry');
-      await time.advance(300);
+      await time.advance(expiryMs * 2);
       const after = await store.query({ vector: unit(6), topK: 5, filter: { suite: group } });
       assertEqual(after.map((match) => match.id).join(','), keep, 'after expiry');
     });
