@@ -3,7 +3,7 @@
  * plus scenario fields). Usage:
  *
  *   pnpm --filter @semroute/cache bench [--sizes 10000,100000] [--data clustered|random]
- *     [--stores memory,redis] [--ef 64,128,256] [--m 16] [--queries 2000]
+ *     [--stores memory,memory-cache,redis] [--ef 64,128,256] [--m 16] [--queries 2000]
  *
  * Redis scenarios use REDIS_URL (default redis://127.0.0.1:6379) under a private key prefix that
  * is deleted afterwards.
@@ -116,8 +116,8 @@ async function memoryScenario(size: number) {
   await store.close();
 }
 
-/** Response-cache lookups through Redis (entry GET + local ANN index), embeddings precomputed. */
-async function redisScenario(size: number) {
+/** Response-cache lookups end to end (entry GET + ANN index), embeddings precomputed. */
+async function responseCacheScenario(size: number, backend: 'memory' | 'redis') {
   const vectors = dataset(dataKind, size, dimensions);
   const work = queries(vectors, Math.min(queryCount, 1000));
   const texts = new Map<string, Float32Array>();
@@ -138,16 +138,26 @@ async function redisScenario(size: number) {
     },
   };
   const prefix = `semroute:bench:${process.pid}:`;
-  const cache = createResponseCache({
-    store: createRedisCacheStore({ url: redisUrl, keyPrefix: `${prefix}kv:` }),
-    vectorStore: createRedisVectorStore({
-      url: redisUrl,
-      dimensions,
-      keyPrefix: `${prefix}vec:`,
-      localIndex: { hnsw: { m, efConstruction: 200, efSearch: 128 } },
-    }),
-    embedder,
-  });
+  const cache =
+    backend === 'redis'
+      ? createResponseCache({
+          store: createRedisCacheStore({ url: redisUrl, keyPrefix: `${prefix}kv:` }),
+          vectorStore: createRedisVectorStore({
+            url: redisUrl,
+            dimensions,
+            keyPrefix: `${prefix}vec:`,
+            localIndex: { hnsw: { m, efConstruction: 200, efSearch: 128 } },
+          }),
+          embedder,
+        })
+      : createResponseCache({
+          store: createMemoryCacheStore({ maxEntries: size * 2 }),
+          vectorStore: createMemoryVectorStore({
+            dimensions,
+            hnsw: { m, efConstruction: 200, efSearch: 128 },
+          }),
+          embedder,
+        });
   const context = (text: string): ResponseCacheContext => ({
     request: { model: 'auto', messages: [{ role: 'user', content: text }] },
     headers: {},
@@ -203,7 +213,7 @@ async function redisScenario(size: number) {
       }
       latencies.sort((a, b) => a - b);
       emit({
-        name: `redis-response-cache-${kind}-hit-${size}`,
+        name: `${backend}-response-cache-${kind}-hit-${size}`,
         p50: round(percentile(latencies, 0.5)),
         p99: round(percentile(latencies, 0.99)),
         throughput: round(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length), 0),
@@ -213,13 +223,16 @@ async function redisScenario(size: number) {
     }
   } finally {
     await cache.close();
-    const { client } = await connectRedis({ url: redisUrl });
-    await deleteByPrefix(client, prefix);
-    await client.quit();
+    if (backend === 'redis') {
+      const { client } = await connectRedis({ url: redisUrl });
+      await deleteByPrefix(client, prefix);
+      await client.quit();
+    }
   }
 }
 
 for (const size of sizes) {
   if (stores.includes('memory')) await memoryScenario(size);
-  if (stores.includes('redis')) await redisScenario(size);
+  if (stores.includes('memory-cache')) await responseCacheScenario(size, 'memory');
+  if (stores.includes('redis')) await responseCacheScenario(size, 'redis');
 }

@@ -275,7 +275,6 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
         // rejects afterwards; a JS callback per visited node costs more than a few extra neighbours.
         // A selective filter runs inside the graph search so it still finds topK matches.
         const selective = filter !== undefined && candidateCount < byId.size * 0.9;
-        const k = Math.min(selective ? topK : topK + 8, graph.getCurrentCount());
         const search = (filtered: boolean) => {
           const k = Math.min(filtered ? topK : topK + 8, graph?.getCurrentCount() ?? 0);
           const vectorArray = Array.from(vector);
