@@ -28,7 +28,8 @@ const dimensions = 384;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Digit-free text ids: the response cache's number guard compares the numbers of two queries. */
-const words = (value: number) => value.toString(26).replace(/[0-9]/g, (digit) => 'qrstuvwxyz'[Number(digit)] as string);
+const words = (value: number) =>
+  value.toString(26).replace(/[0-9]/g, (digit) => 'qrstuvwxyz'[Number(digit)] as string);
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
@@ -208,7 +209,8 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
       const latencies: number[] = [];
       let hits = 0;
       for (const [index, query] of work.entries()) {
-        const text = kind === 'exact' ? `stored question ${words(query.source)}` : `paraphrase ${words(index)}`;
+        const text =
+          kind === 'exact' ? `stored question ${words(query.source)}` : `paraphrase ${words(index)}`;
         const start = performance.now();
         const hit = await cache.lookup(context(text));
         latencies.push(performance.now() - start);

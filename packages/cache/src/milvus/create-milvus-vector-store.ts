@@ -33,6 +33,9 @@ export interface MilvusClientLike {
     request: Record<string, unknown>,
   ): Promise<{ status: MilvusStatus; results: Array<Record<string, unknown>> }>;
   delete(request: { collection_name: string; filter: string }): Promise<{ status: MilvusStatus }>;
+  query(
+    request: Record<string, unknown>,
+  ): Promise<{ status: MilvusStatus; data: Array<Record<string, unknown>> }>;
   closeConnection(): Promise<unknown>;
 }
 
@@ -68,6 +71,8 @@ export interface MilvusVectorStoreOptions {
 export interface MilvusVectorStore extends VectorStoreV1 {
   /** Deletes expired rows now; resolves the number of rows the server reports deleted. */
   sweepExpired(): Promise<number>;
+  /** Every live record, paged by primary key (for warming a local index). */
+  scan(options?: { readonly pageSize?: number }): AsyncIterable<VectorRecord>;
 }
 
 const FIELD_PREFIX = 'f_';
@@ -213,6 +218,36 @@ export function createMilvusVectorStore(options: MilvusVectorStoreOptions): Milv
     dimensions,
     metric: 'cosine',
     sweepExpired: () => wrap('sweep', sweep),
+    async *scan(scanOptions) {
+      const client = await use('scan');
+      const pageSize = scanOptions?.pageSize ?? 1000;
+      let last = '';
+      for (;;) {
+        const now = Math.floor(clock.now());
+        const page = await wrap('scan', () =>
+          client.query({
+            collection_name: collection,
+            filter: `id > ${quote(last)} and (expires_at == 0 or expires_at > ${now})`,
+            output_fields: ['id', 'vector', 'meta', 'expires_at'],
+            limit: pageSize,
+            consistency_level: options.consistencyLevel ?? 'Strong',
+          }),
+        );
+        check('scan', page.status);
+        const rows = [...page.data].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
+        for (const row of rows) {
+          const expiresAt = Number(row.expires_at ?? 0);
+          yield {
+            id: String(row.id),
+            vector: Float32Array.from(row.vector as number[]),
+            metadata: JSON.parse(String(row.meta ?? '{}')) as Record<string, string>,
+            ...(expiresAt > 0 ? { expiresAt } : {}),
+          };
+        }
+        if (rows.length < pageSize) return;
+        last = String(rows[rows.length - 1]?.id);
+      }
+    },
     async upsert(records: readonly VectorRecord[], _options?: StoreCallOptions) {
       for (const record of records) checkDimensions('upsert', record.vector);
       const client = await use('upsert');

@@ -310,6 +310,59 @@ export async function startFakeMilvus(): Promise<FakeMilvusServer> {
       return { status: OK, progress: collection.loaded ? '100' : '0', refresh_progress: '100' };
     }),
     Flush: handler('Flush', () => ({ status: OK })),
+    Query: handler('Query', (request) => {
+      const collection = collections.get(String(request.collection_name));
+      if (!collection)
+        return { status: collectionNotFound(String(request.collection_name)), fields_data: [] };
+      if (!collection.loaded)
+        return {
+          status: failure('CollectionNotExists', 101, `collection not loaded[collection=${collection.name}]`),
+          fields_data: [],
+        };
+      let predicate: (row: Row) => boolean;
+      try {
+        predicate = parseMilvusExpression(
+          String(request.expr ?? ''),
+          new Set(collection.fields.map((field) => field.name)),
+        );
+      } catch (error) {
+        return { status: failure('IllegalArgument', 1100, (error as Error).message), fields_data: [] };
+      }
+      const params = Object.fromEntries(
+        (request.query_params as Array<{ key: string; value: string }>).map((pair) => [pair.key, pair.value]),
+      );
+      const primary = collection.fields.find((field) => field.isPrimaryKey) as FieldInfo;
+      const offset = Number(params.offset ?? 0);
+      const limit = params.limit === undefined ? Number.POSITIVE_INFINITY : Number(params.limit);
+      if (offset + (Number.isFinite(limit) ? limit : 0) > 16384)
+        return {
+          status: failure(
+            'IllegalArgument',
+            1100,
+            'invalid max query result window, (offset+limit) should be in range [1, 16384]',
+          ),
+          fields_data: [],
+        };
+      // Milvus returns query results ordered by primary key.
+      const rows = [...collection.rows.values()]
+        .filter(predicate)
+        .sort((a, b) => (String(a[primary.name]) < String(b[primary.name]) ? -1 : 1))
+        .slice(offset, offset + limit);
+      const outputFields = ((request.output_fields as string[]) ?? []).flatMap((name) =>
+        name === '*' ? collection.fields.map((field) => field.name) : [name],
+      );
+      for (const name of outputFields) {
+        if (!collection.fields.some((field) => field.name === name))
+          return { status: failure('IllegalArgument', 1100, `field ${name} not exist`), fields_data: [] };
+      }
+      return {
+        status: OK,
+        collection_name: collection.name,
+        output_fields: outputFields,
+        fields_data: columns(collection, outputFields, rows),
+        primary_field_name: primary.name,
+      };
+    }),
     Insert: handler('Insert', (request) => mutate(request, false)),
     Upsert: handler('Upsert', (request) => mutate(request, true)),
     Delete: handler('Delete', (request) => {
@@ -424,22 +477,7 @@ export async function startFakeMilvus(): Promise<FakeMilvusServer> {
           hitRows.push(row);
         }
       }
-      const fields_data = outputFields.map((name) => {
-        const info = collection.fields.find((candidate) => candidate.name === name) as FieldInfo;
-        const values = hitRows.map((row) => row[name]);
-        const scalars =
-          info.dataType === 'Int64'
-            ? { long_data: { data: values.map(String) } }
-            : { string_data: { data: values.map(String) } };
-        return {
-          type: info.dataType,
-          field_name: name,
-          scalars,
-          field_id: '0',
-          is_dynamic: false,
-          valid_data: [],
-        };
-      });
+      const fields_data = columns(collection, outputFields, hitRows);
       return {
         status: OK,
         collection_name: collection.name,
@@ -477,6 +515,29 @@ export async function startFakeMilvus(): Promise<FakeMilvusServer> {
         }, 500).unref();
       }),
   };
+}
+
+/** Column-wise FieldData for `rows`, as Milvus answers searches and queries. */
+function columns(
+  collection: Collection,
+  names: readonly string[],
+  rows: ReadonlyArray<Record<string, unknown>>,
+) {
+  return names.map((name) => {
+    const info = collection.fields.find((candidate) => candidate.name === name) as FieldInfo;
+    const values = rows.map((row) => row[name]);
+    const base = { type: info.dataType, field_name: name, field_id: '0', is_dynamic: false, valid_data: [] };
+    if (info.dataType === 'FloatVector')
+      return {
+        ...base,
+        vectors: {
+          dim: String(info.dim),
+          float_vector: { data: values.flatMap((value) => value as number[]) },
+        },
+      };
+    if (info.dataType === 'Int64') return { ...base, scalars: { long_data: { data: values.map(String) } } };
+    return { ...base, scalars: { string_data: { data: values.map(String) } } };
+  });
 }
 
 function similarity(metric: string, query: Float32Array, vector: number[]): number {

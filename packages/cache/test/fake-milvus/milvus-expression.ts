@@ -81,13 +81,13 @@ export function parseMilvusExpression(source: string, knownFields: ReadonlySet<s
       case '!=':
         return (row) => !equal(row[field.value], value);
       case '>':
-        return (row) => Number(row[field.value]) > Number(value);
+        return (row) => compare(row[field.value], value) > 0;
       case '>=':
-        return (row) => Number(row[field.value]) >= Number(value);
+        return (row) => compare(row[field.value], value) >= 0;
       case '<':
-        return (row) => Number(row[field.value]) < Number(value);
+        return (row) => compare(row[field.value], value) < 0;
       case '<=':
-        return (row) => Number(row[field.value]) <= Number(value);
+        return (row) => compare(row[field.value], value) <= 0;
       default:
         throw new Error(`cannot parse expression "${source}": unknown operator ${operator?.value}`);
     }
@@ -97,6 +97,15 @@ export function parseMilvusExpression(source: string, knownFields: ReadonlySet<s
   const predicate = parseOr();
   if (position !== tokens.length) throw new Error(`cannot parse expression "${source}": trailing input`);
   return predicate;
+}
+
+/** Strings compare lexicographically (VarChar), numbers numerically. */
+function compare(left: unknown, right: Value): number {
+  if (typeof right === 'string') {
+    const text = String(left);
+    return text < right ? -1 : text > right ? 1 : 0;
+  }
+  return Number(left) - right;
 }
 
 function equal(left: unknown, right: Value): boolean {
