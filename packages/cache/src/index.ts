@@ -28,6 +28,10 @@ export {
   SCOPE_HEADERS,
 } from './response-cache/create-response-cache.js';
 export {
+  type CreateResponseCacheFromConfigOptions,
+  createResponseCacheFromConfig,
+} from './response-cache/create-response-cache-from-config.js';
+export {
   type BuildPairsOptions,
   buildParaphrasePairs,
   type QuestionRecord,

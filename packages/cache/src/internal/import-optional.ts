@@ -9,7 +9,7 @@ import { DependencyNotInstalledError } from '@semroute/core';
 /** The optional libraries and the version ranges the adapters are tested with. */
 export const ADAPTER_DEPENDENCIES = {
   'hnswlib-node': '^3.0.0',
-  ioredis: '^5.9.3',
+  ioredis: '^5.11.1',
   '@zilliz/milvus2-sdk-node': '^3.0.6',
 } as const;
 
