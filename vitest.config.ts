@@ -15,6 +15,7 @@ export default defineConfig({
         replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)),
       },
       alias('core', './packages/core/src/index.ts'),
+      alias('cli', './packages/cli/src/index.ts'),
     ],
   },
   test: {

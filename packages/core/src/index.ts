@@ -18,6 +18,7 @@ export {
   HEADERS,
 } from './config/defaults.js';
 export { closestMatch, didYouMean, levenshtein } from './config/did-you-mean.js';
+export { type ImportV01Result, importV01Config, importV01ConfigText } from './config/import-v01-config.js';
 export {
   formatConfigPath,
   type ParsedRouterConfig,
