@@ -99,12 +99,18 @@ function positionOf(
   return { line: position.line, column: position.col };
 }
 
-function describeZodIssue(issue: z.core.$ZodIssue): string {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const segment of path) node = (node as Record<PropertyKey, unknown> | null | undefined)?.[segment];
+  return node;
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const params = (issue as { params?: { unknownName?: string; candidates?: string[] } }).params;
   if (params?.unknownName && params.candidates)
     return `${issue.message}${didYouMean(params.unknownName, params.candidates)}`;
   if (issue.code === 'invalid_type') {
-    const received = (issue as { input?: unknown }).input;
+    const received = valueAt(raw, issue.path);
     const kind =
       received === undefined
         ? 'nothing'
@@ -216,7 +222,7 @@ export function parseRouterConfig(text: string, options: ParseRouterConfigOption
     const seen = new Set<string>();
     for (const issue of result.error.issues) {
       const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
-      const formatted = issueAt(path, describeZodIssue(issue), 'error');
+      const formatted = issueAt(path, describeZodIssue(issue, raw), 'error');
       const signature = `${formatted.path}|${formatted.message}`;
       if (!seen.has(signature)) errors.push(formatted);
       seen.add(signature);
