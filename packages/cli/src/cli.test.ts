@@ -15,8 +15,12 @@ async function cli(argv: string[], stdin = '') {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
     readStdin: async () => stdin,
     env: {},
     cwd: root,
