@@ -159,7 +159,17 @@ export function parseRouterConfig(text: string, options: ParseRouterConfigOption
   if (errors.length > 0)
     throw new ConfigError({ issues: errors, ...(options.source ? { source: options.source } : {}) });
 
-  const raw: unknown = document.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Unresolved aliases and alias bombs surface here rather than as parse errors.
+    throw new ConfigError({
+      issues: [{ path: '', message: `YAML error: ${(error as Error).message}`, severity: 'error' }],
+      ...(options.source ? { source: options.source } : {}),
+      cause: error,
+    });
+  }
   if (raw === null || raw === undefined) {
     throw new ConfigError({
       issues: [{ path: '', message: 'the document is empty', severity: 'error' }],
