@@ -21,7 +21,13 @@ export const EXAMPLE_RELEASE = 'semroute';
 export const EXAMPLE_NAMESPACES: Readonly<Record<string, string>> = { 'vllm-production-stack': 'default' };
 export const DEFAULT_EXAMPLE_NAMESPACE = 'semroute';
 
-export type ManifestKind = 'kubernetes' | 'semroute-values' | 'third-party-values' | 'envoy-bootstrap' | 'semroute-config' | 'compose';
+export type ManifestKind =
+  | 'kubernetes'
+  | 'semroute-values'
+  | 'third-party-values'
+  | 'envoy-bootstrap'
+  | 'semroute-config'
+  | 'compose';
 
 export interface ManifestFile {
   /** Path relative to the repository root. */
@@ -41,7 +47,8 @@ export function parseYamlDocuments(text: string, source: string): Record<string,
     if (document.errors.length > 0) throw new Error(`${source}: ${document.errors[0]?.message}`);
     const value = document.toJS() as unknown;
     if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${source}: a document is not a mapping`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new Error(`${source}: a document is not a mapping`);
     result.push(value as Record<string, unknown>);
   }
   return result;
@@ -65,7 +72,12 @@ export function loadGatewayManifests(): ManifestFile[] {
     for (const name of readdirSync(folder).sort()) {
       if (!/\.ya?ml$/.test(name)) continue;
       const path = join(folder, name);
-      files.push({ path: relative(REPO_ROOT, path), example, kind: classify(name), documents: parseYamlDocuments(readFileSync(path, 'utf8'), path) });
+      files.push({
+        path: relative(REPO_ROOT, path),
+        example,
+        kind: classify(name),
+        documents: parseYamlDocuments(readFileSync(path, 'utf8'), path),
+      });
     }
   }
   return files;
@@ -76,10 +88,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Calls `visit` for every node of a parsed document, depth first, with its key path. */
-export function walk(value: unknown, visit: (node: unknown, path: readonly (string | number)[]) => void, path: (string | number)[] = []): void {
+export function walk(
+  value: unknown,
+  visit: (node: unknown, path: readonly (string | number)[]) => void,
+  path: (string | number)[] = [],
+): void {
   visit(value, path);
-  if (Array.isArray(value)) value.forEach((item, index) => walk(item, visit, [...path, index]));
-  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) walk(item, visit, [...path, key]);
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) walk(item, visit, [...path, index]);
+  } else if (isRecord(value))
+    for (const [key, item] of Object.entries(value)) walk(item, visit, [...path, key]);
 }
 
 /** Reads a dotted path (`spec.traffic.extProc`) from a parsed document. */
@@ -92,10 +110,13 @@ export function get(value: unknown, path: string): unknown {
   return current;
 }
 
-export const EXT_PROC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
+export const EXT_PROC_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
 
 /** Every Envoy ext_proc filter config (`typed_config` of type ExternalProcessor) in a document. */
-export function findExtProcFilters(document: unknown): { config: Record<string, unknown>; path: readonly (string | number)[] }[] {
+export function findExtProcFilters(
+  document: unknown,
+): { config: Record<string, unknown>; path: readonly (string | number)[] }[] {
   const found: { config: Record<string, unknown>; path: readonly (string | number)[] }[] = [];
   walk(document, (node, path) => {
     if (isRecord(node) && node['@type'] === EXT_PROC_TYPE) found.push({ config: node, path });
@@ -127,21 +148,28 @@ export interface RoutableModel {
 
 /** Every model a config can route to: each decision's modelRefs plus the default model. */
 export function routableModels(config: RouterConfig): RoutableModel[] {
-  const providerIds = new Map(config.providers.models.map((model) => [model.name, model.provider_model_id ?? model.name]));
+  const providerIds = new Map(
+    config.providers.models.map((model) => [model.name, model.provider_model_id ?? model.name]),
+  );
   const result = new Map<string, RoutableModel>();
   const add = (model: string, loraName: string | undefined) => {
     const entry = { headerValue: loraName ?? model, bodyModel: loraName ?? providerIds.get(model) ?? model };
     result.set(`${entry.headerValue}\u0000${entry.bodyModel}`, entry);
   };
   const routings = [config.routing, ...config.recipes.map((recipe) => recipe.routing)];
-  for (const routing of routings) for (const decision of routing.decisions) for (const reference of decision.modelRefs ?? []) add(reference.model, reference.lora_name);
+  for (const routing of routings)
+    for (const decision of routing.decisions)
+      for (const reference of decision.modelRefs ?? []) add(reference.model, reference.lora_name);
   const defaultModel = config.providers.defaults.default_model;
   if (defaultModel) add(defaultModel, undefined);
   return [...result.values()];
 }
 
 /** Renders the chart with an example's values file merged over the defaults. */
-export function renderChartWith(values: Record<string, unknown>, namespace = DEFAULT_EXAMPLE_NAMESPACE): RenderedChart {
+export function renderChartWith(
+  values: Record<string, unknown>,
+  namespace = DEFAULT_EXAMPLE_NAMESPACE,
+): RenderedChart {
   return renderChart({ chartDir: CHART_DIR, values, releaseName: EXAMPLE_RELEASE, namespace });
 }
 
@@ -155,7 +183,10 @@ export function renderedObjects(rendered: RenderedChart): Record<string, unknown
   return objects;
 }
 
-export function objectOfKind(objects: readonly Record<string, unknown>[], kind: string): Record<string, unknown> | undefined {
+export function objectOfKind(
+  objects: readonly Record<string, unknown>[],
+  kind: string,
+): Record<string, unknown> | undefined {
   return objects.find((object) => object.kind === kind);
 }
 
@@ -170,6 +201,8 @@ export function renderedRouterConfig(objects: readonly Record<string, unknown>[]
 
 /** Service port number by port name (grpc, http, api, metrics). */
 export function servicePorts(objects: readonly Record<string, unknown>[]): Map<string, number> {
-  const ports = get(objectOfKind(objects, 'Service'), 'spec.ports') as { name: string; port: number }[] | undefined;
+  const ports = get(objectOfKind(objects, 'Service'), 'spec.ports') as
+    | { name: string; port: number }[]
+    | undefined;
   return new Map((ports ?? []).map((port) => [port.name, port.port]));
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PORTS, parseRouterConfig } from '@semroute/core';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { CHART_DIR, REPO_ROOT } from './deployment-manifests.js';
 
 interface Instruction {
@@ -40,12 +40,20 @@ const dockerfileText = readFileSync(join(REPO_ROOT, 'deploy/docker/Dockerfile'),
 const instructions = parseDockerfile(dockerfileText);
 const lastStage = Math.max(...instructions.map((instruction) => instruction.stage));
 const final = instructions.filter((instruction) => instruction.stage === lastStage);
-const rootPackage = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { packageManager: string; scripts: Record<string, string> };
-const chartValues = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as { podSecurityContext: { runAsUser: number }; models: { path: string } };
+const rootPackage = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  packageManager: string;
+  scripts: Record<string, string>;
+};
+const chartValues = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
+  podSecurityContext: { runAsUser: number };
+  models: { path: string };
+};
 
 function argDefault(name: string): string | undefined {
   for (const instruction of instructions) {
-    const match = new RegExp(`^${name}=(\\S+)`).exec(instruction.keyword === 'ARG' ? instruction.argument : '');
+    const match = new RegExp(`^${name}=(\\S+)`).exec(
+      instruction.keyword === 'ARG' ? instruction.argument : '',
+    );
     if (match) return match[1];
   }
   return undefined;
@@ -57,7 +65,8 @@ function pnpmScripts(): string[] {
   const scripts: string[] = [];
   for (const instruction of instructions) {
     if (instruction.keyword !== 'RUN') continue;
-    for (const match of instruction.argument.matchAll(/\bpnpm\s+(?:run\s+)?([\w:-]+)/g)) if (!builtins.has(match[1] as string)) scripts.push(match[1] as string);
+    for (const match of instruction.argument.matchAll(/\bpnpm\s+(?:run\s+)?([\w:-]+)/g))
+      if (!builtins.has(match[1] as string)) scripts.push(match[1] as string);
   }
   return scripts;
 }
@@ -68,23 +77,41 @@ describe('deploy/docker/Dockerfile', () => {
     const froms = instructions.filter((instruction) => instruction.keyword === 'FROM');
     expect(froms.length).toBeGreaterThanOrEqual(2);
     for (const from of froms) expect(from.argument).toMatch(/^\$\{NODE_IMAGE\} AS \w+$/);
-    expect(final.some((instruction) => instruction.keyword === 'COPY' && instruction.argument.startsWith('--from=build '))).toBe(true);
+    expect(
+      final.some(
+        (instruction) => instruction.keyword === 'COPY' && instruction.argument.startsWith('--from=build '),
+      ),
+    ).toBe(true);
   });
 
   it('installs the pnpm version of package.json "packageManager" and installs from the lockfile', () => {
     expect(`pnpm@${argDefault('PNPM_VERSION')}`).toBe(rootPackage.packageManager);
-    const runs = instructions.filter((instruction) => instruction.keyword === 'RUN').map((instruction) => instruction.argument);
+    const runs = instructions
+      .filter((instruction) => instruction.keyword === 'RUN')
+      .map((instruction) => instruction.argument);
     expect(runs.some((run) => /pnpm install --frozen-lockfile/.test(run))).toBe(true);
     expect(runs.some((run) => /pnpm install --prod --frozen-lockfile/.test(run))).toBe(true);
   });
 
   it('copies .npmrc into the build context (onnxruntime-node-install=skip)', () => {
     expect(readFileSync(join(REPO_ROOT, '.npmrc'), 'utf8')).toMatch(/^onnxruntime-node-install=skip$/m);
-    const copiesAll = instructions.some((instruction) => instruction.keyword === 'COPY' && instruction.stage === 0 && /(^|\s)\.\s+\.$/.test(instruction.argument));
-    const copiesNpmrc = instructions.some((instruction) => instruction.keyword === 'COPY' && instruction.stage === 0 && instruction.argument.includes('.npmrc'));
+    const copiesAll = instructions.some(
+      (instruction) =>
+        instruction.keyword === 'COPY' &&
+        instruction.stage === 0 &&
+        /(^|\s)\.\s+\.$/.test(instruction.argument),
+    );
+    const copiesNpmrc = instructions.some(
+      (instruction) =>
+        instruction.keyword === 'COPY' && instruction.stage === 0 && instruction.argument.includes('.npmrc'),
+    );
     expect(copiesAll || copiesNpmrc).toBe(true);
-    const install = instructions.findIndex((instruction) => /pnpm install --frozen-lockfile/.test(instruction.argument));
-    const copy = instructions.findIndex((instruction) => instruction.keyword === 'COPY' && instruction.stage === 0);
+    const install = instructions.findIndex((instruction) =>
+      /pnpm install --frozen-lockfile/.test(instruction.argument),
+    );
+    const copy = instructions.findIndex(
+      (instruction) => instruction.keyword === 'COPY' && instruction.stage === 0,
+    );
     expect(copy).toBeLessThan(install);
   });
 
@@ -111,14 +138,18 @@ describe('deploy/docker/Dockerfile', () => {
   });
 
   it('exposes exactly the default ports of @semroute/core', () => {
-    const exposed = final.filter((instruction) => instruction.keyword === 'EXPOSE').flatMap((instruction) => instruction.argument.split(/\s+/).map(Number));
+    const exposed = final
+      .filter((instruction) => instruction.keyword === 'EXPOSE')
+      .flatMap((instruction) => instruction.argument.split(/\s+/).map(Number));
     expect(exposed.sort()).toEqual(Object.values(DEFAULT_PORTS).sort());
   });
 
   it('health-checks /health of the management API on its default port', () => {
     const healthchecks = final.filter((instruction) => instruction.keyword === 'HEALTHCHECK');
     expect(healthchecks).toHaveLength(1);
-    expect((healthchecks[0] as Instruction).argument).toContain(`http://127.0.0.1:${DEFAULT_PORTS.api}/health`);
+    expect((healthchecks[0] as Instruction).argument).toContain(
+      `http://127.0.0.1:${DEFAULT_PORTS.api}/health`,
+    );
   });
 
   it('starts `semroute serve` with the config path the chart mounts', () => {
@@ -128,22 +159,42 @@ describe('deploy/docker/Dockerfile', () => {
     expect(entrypoint).toEqual(['semroute', 'serve', '--config', '/etc/semroute/config.yaml']);
     // The chart mounts its ConfigMap as a directory at /etc/semroute (helm-chart.test.ts).
     expect(dirname(entrypoint[3] as string)).toBe('/etc/semroute');
-    expect(final.some((instruction) => instruction.keyword === 'RUN' && instruction.argument.includes('/usr/local/bin/semroute'))).toBe(true);
+    expect(
+      final.some(
+        (instruction) =>
+          instruction.keyword === 'RUN' && instruction.argument.includes('/usr/local/bin/semroute'),
+      ),
+    ).toBe(true);
   });
 
   it('puts the models where the chart and the config expect them', () => {
-    expect(final.some((instruction) => instruction.keyword === 'ENV' && instruction.argument.includes(`SEMROUTE_MODELS_DIR=${chartValues.models.path}`))).toBe(true);
-    expect(final.some((instruction) => instruction.keyword === 'COPY' && instruction.argument === `--from=build /app/models ${chartValues.models.path}`)).toBe(true);
+    expect(
+      final.some(
+        (instruction) =>
+          instruction.keyword === 'ENV' &&
+          instruction.argument.includes(`SEMROUTE_MODELS_DIR=${chartValues.models.path}`),
+      ),
+    ).toBe(true);
+    expect(
+      final.some(
+        (instruction) =>
+          instruction.keyword === 'COPY' &&
+          instruction.argument === `--from=build /app/models ${chartValues.models.path}`,
+      ),
+    ).toBe(true);
   });
 
   const cliManifest = join(REPO_ROOT, 'packages/cli/package.json');
   // The CLI package is written by the lead (issue #2); check the entry once it exists.
-  it.skipIf(!existsSync(cliManifest))('runs the CLI entry point that packages/cli publishes as `semroute`', () => {
-    const cli = JSON.parse(readFileSync(cliManifest, 'utf8')) as { bin?: string | Record<string, string> };
-    const bin = typeof cli.bin === 'string' ? cli.bin : cli.bin?.semroute;
-    expect(bin).toBeDefined();
-    expect(`packages/cli/${(bin as string).replace(/^\.\//, '')}`).toBe(argDefault('SEMROUTE_CLI_ENTRY'));
-  });
+  it.skipIf(!existsSync(cliManifest))(
+    'runs the CLI entry point that packages/cli publishes as `semroute`',
+    () => {
+      const cli = JSON.parse(readFileSync(cliManifest, 'utf8')) as { bin?: string | Record<string, string> };
+      const bin = typeof cli.bin === 'string' ? cli.bin : cli.bin?.semroute;
+      expect(bin).toBeDefined();
+      expect(`packages/cli/${(bin as string).replace(/^\.\//, '')}`).toBe(argDefault('SEMROUTE_CLI_ENTRY'));
+    },
+  );
 
   it('bakes in a default config that @semroute/core accepts', () => {
     const text = readFileSync(join(REPO_ROOT, 'deploy/docker/config.yaml'), 'utf8');
@@ -160,12 +211,29 @@ describe('.dockerignore', () => {
     .filter((line) => line && !line.startsWith('#'));
 
   it('keeps build outputs, models and git history out of the context', () => {
-    for (const pattern of ['.git', '**/node_modules', '**/dist', 'models']) expect(patterns).toContain(pattern);
+    for (const pattern of ['.git', '**/node_modules', '**/dist', 'models'])
+      expect(patterns).toContain(pattern);
   });
 
   it('does not exclude what the build needs', () => {
-    for (const needed of ['.npmrc', 'package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'deploy/docker/config.yaml', 'packages']) {
-      const excluded = patterns.some((pattern) => !pattern.startsWith('!') && new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(.*/)?').replace(/\*/g, '[^/]*')}(/.*)?$`).test(needed));
+    for (const needed of [
+      '.npmrc',
+      'package.json',
+      'pnpm-lock.yaml',
+      'pnpm-workspace.yaml',
+      'deploy/docker/config.yaml',
+      'packages',
+    ]) {
+      const excluded = patterns.some(
+        (pattern) =>
+          !pattern.startsWith('!') &&
+          new RegExp(
+            `^${pattern
+              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+              .replace(/\*\*\//g, '(.*/)?')
+              .replace(/\*/g, '[^/]*')}(/.*)?$`,
+          ).test(needed),
+      );
       expect(excluded, needed).toBe(false);
     }
   });

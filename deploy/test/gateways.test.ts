@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PORTS, HEADERS, parseRouterConfig, type RouterConfig } from '@semroute/core';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   CHART_DIR,
   DEFAULT_EXAMPLE_NAMESPACE,
@@ -12,8 +12,8 @@ import {
   GATEWAYS_DIR,
   get,
   isRecord,
-  type ManifestFile,
   loadGatewayManifests,
+  type ManifestFile,
   objectOfKind,
   renderChartWith,
   renderedObjects,
@@ -34,11 +34,16 @@ const HTTP_PROXY_EXAMPLES = ['vllm-production-stack'];
 const GATEWAY_HEADERS = new Set(['x-ai-eg-model']);
 
 const namespaceOf = (example: string) => EXAMPLE_NAMESPACES[example] ?? DEFAULT_EXAMPLE_NAMESPACE;
-const filesOf = (example: string, kind?: ManifestFile['kind']) => manifests.filter((file) => file.example === example && (kind === undefined || file.kind === kind));
-const documentsOf = (example: string, kind?: ManifestFile['kind']) => filesOf(example, kind).flatMap((file) => file.documents);
+const filesOf = (example: string, kind?: ManifestFile['kind']) =>
+  manifests.filter((file) => file.example === example && (kind === undefined || file.kind === kind));
+const documentsOf = (example: string, kind?: ManifestFile['kind']) =>
+  filesOf(example, kind).flatMap((file) => file.documents);
 
 /** The semroute config and rendered chart objects of one example. */
-function exampleSetup(example: string): { config: RouterConfig; objects: Record<string, unknown>[] | undefined } {
+function exampleSetup(example: string): {
+  config: RouterConfig;
+  objects: Record<string, unknown>[] | undefined;
+} {
   const values = documentsOf(example, 'semroute-values')[0];
   if (values) {
     const objects = renderedObjects(renderChartWith(values, namespaceOf(example)));
@@ -46,7 +51,12 @@ function exampleSetup(example: string): { config: RouterConfig; objects: Record<
   }
   const [configFile] = filesOf(example, 'semroute-config');
   if (!configFile) throw new Error(`${example}: no semroute-values.yaml or semroute.yaml`);
-  return { config: parseRouterConfig(readFileSync(join(GATEWAYS_DIR, '..', '..', configFile.path), 'utf8'), { env: {} }).config, objects: undefined };
+  return {
+    config: parseRouterConfig(readFileSync(join(GATEWAYS_DIR, '..', '..', configFile.path), 'utf8'), {
+      env: {},
+    }).config,
+    objects: undefined,
+  };
 }
 
 /** The chart's Service for an example (defaults when the example has no values file). */
@@ -54,7 +64,11 @@ function serviceOf(example: string): { name: string; namespace: string; ports: M
   const values = documentsOf(example, 'semroute-values')[0] ?? {};
   const objects = renderedObjects(renderChartWith(values, namespaceOf(example)));
   const service = objectOfKind(objects, 'Service');
-  return { name: get(service, 'metadata.name') as string, namespace: get(service, 'metadata.namespace') as string, ports: servicePorts(objects) };
+  return {
+    name: get(service, 'metadata.name') as string,
+    namespace: get(service, 'metadata.namespace') as string,
+    ports: servicePorts(objects),
+  };
 }
 
 interface ServiceReference {
@@ -75,9 +89,19 @@ function semrouteReferences(file: ManifestFile): ServiceReference[] {
     for (const { config } of findExtProcFilters(document)) {
       const cluster = get(config, 'grpc_service.envoy_grpc.cluster_name') as string;
       const istio = /^outbound\|(\d+)\|\|(.+)$/.exec(cluster);
-      if (istio) references.push({ host: istio[2] as string, port: Number(istio[1]), via: `${file.path} cluster_name` });
+      if (istio)
+        references.push({
+          host: istio[2] as string,
+          port: Number(istio[1]),
+          via: `${file.path} cluster_name`,
+        });
       const authority = get(config, 'grpc_service.envoy_grpc.authority') as string | undefined;
-      if (authority) references.push({ host: authority.split(':')[0] as string, port: Number(authority.split(':')[1]), via: `${file.path} authority` });
+      if (authority)
+        references.push({
+          host: authority.split(':')[0] as string,
+          port: Number(authority.split(':')[1]),
+          via: `${file.path} authority`,
+        });
       const clusters: unknown[] = [];
       for (const candidate of file.documents) {
         walk(candidate, (node) => {
@@ -86,23 +110,44 @@ function semrouteReferences(file: ManifestFile): ServiceReference[] {
       }
       if (!istio) expect(clusters, `${file.path}: cluster ${cluster} of the ext_proc filter`).toHaveLength(1);
       walk(clusters, (node) => {
-        if (isRecord(node) && isRecord(node.socket_address)) references.push({ host: node.socket_address.address as string, port: node.socket_address.port_value as number, via: `${file.path} cluster ${cluster}` });
+        if (isRecord(node) && isRecord(node.socket_address))
+          references.push({
+            host: node.socket_address.address as string,
+            port: node.socket_address.port_value as number,
+            via: `${file.path} cluster ${cluster}`,
+          });
       });
     }
     if (kind === 'EnvoyExtensionPolicy') {
       for (const extProc of (get(document, 'spec.extProc') as unknown[]) ?? []) {
         for (const reference of (get(extProc, 'backendRefs') as Record<string, unknown>[]) ?? []) {
-          references.push({ host: reference.name as string, namespace: (reference.namespace as string) ?? namespace, port: reference.port as number, via: `${file.path} EnvoyExtensionPolicy` });
+          references.push({
+            host: reference.name as string,
+            namespace: (reference.namespace as string) ?? namespace,
+            port: reference.port as number,
+            via: `${file.path} EnvoyExtensionPolicy`,
+          });
         }
       }
     }
     if (kind === 'AgentgatewayPolicy') {
       const reference = get(document, 'spec.traffic.extProc.backendRef') as Record<string, unknown>;
-      references.push({ host: reference.name as string, namespace: (reference.namespace as string) ?? namespace, port: reference.port as number, via: `${file.path} AgentgatewayPolicy` });
+      references.push({
+        host: reference.name as string,
+        namespace: (reference.namespace as string) ?? namespace,
+        port: reference.port as number,
+        via: `${file.path} AgentgatewayPolicy`,
+      });
     }
     if (kind === 'HTTPRoute') {
       walk(get(document, 'spec.rules'), (node) => {
-        if (isRecord(node) && node.name === 'semroute' && node.kind === undefined) references.push({ host: 'semroute', namespace: (node.namespace as string) ?? namespace, port: node.port as number, via: `${file.path} HTTPRoute` });
+        if (isRecord(node) && node.name === 'semroute' && node.kind === undefined)
+          references.push({
+            host: 'semroute',
+            namespace: (node.namespace as string) ?? namespace,
+            port: node.port as number,
+            via: `${file.path} HTTPRoute`,
+          });
       });
     }
   }
@@ -111,7 +156,15 @@ function semrouteReferences(file: ManifestFile): ServiceReference[] {
 
 describe('gateway examples: files', () => {
   it('has every gateway the deployment docs name, each with a README', () => {
-    expect(examples).toEqual(['agentgateway', 'aibrix', 'envoy', 'envoy-ai-gateway', 'istio', 'llm-d', 'vllm-production-stack']);
+    expect(examples).toEqual([
+      'agentgateway',
+      'aibrix',
+      'envoy',
+      'envoy-ai-gateway',
+      'istio',
+      'llm-d',
+      'vllm-production-stack',
+    ]);
     for (const example of examples) expect(readdirSync(join(GATEWAYS_DIR, example))).toContain('README.md');
   });
 
@@ -136,10 +189,16 @@ describe('gateway examples: files', () => {
         const here = path ? `${path}.${key}` : key;
         if (!isRecord(defaults) || !(key in defaults)) unknown.push(`${file}: ${here}`);
         // `config` is the router document (validated by core); empty maps are free-form.
-        else if (here !== 'config' && isRecord(defaults[key]) && Object.keys(defaults[key] as object).length > 0) compare(value, defaults[key], here, file);
+        else if (
+          here !== 'config' &&
+          isRecord(defaults[key]) &&
+          Object.keys(defaults[key] as object).length > 0
+        )
+          compare(value, defaults[key], here, file);
       }
     };
-    for (const file of manifests.filter((entry) => entry.kind === 'semroute-values')) compare(file.documents[0], chartDefaults, '', file.path);
+    for (const file of manifests.filter((entry) => entry.kind === 'semroute-values'))
+      compare(file.documents[0], chartDefaults, '', file.path);
     expect(unknown).toEqual([]);
   });
 });
@@ -152,10 +211,11 @@ describe.each(examples)('gateway example %s', (example) => {
     expect(config.version).toBe('v0.3');
     expect(config.global.router.clear_route_cache).toBe(true);
     expect(models.length).toBeGreaterThanOrEqual(2);
-    if (objects) expect(servicePorts(objects).get('grpc') ?? DEFAULT_PORTS.extproc).toBe(DEFAULT_PORTS.extproc);
+    if (objects)
+      expect(servicePorts(objects).get('grpc') ?? DEFAULT_PORTS.extproc).toBe(DEFAULT_PORTS.extproc);
   });
 
-  it("writes the same name into x-selected-model and the body, so header and body routing agree", () => {
+  it('writes the same name into x-selected-model and the body, so header and body routing agree', () => {
     for (const model of models) expect(model.bodyModel).toBe(model.headerValue);
   });
 
@@ -164,13 +224,16 @@ describe.each(examples)('gateway example %s', (example) => {
     const references = filesOf(example).flatMap(semrouteReferences);
     const expectsExtProc = EXT_PROC_EXAMPLES.includes(example);
     if (expectsExtProc) expect(references.length).toBeGreaterThan(0);
-    if (HTTP_PROXY_EXAMPLES.includes(example)) expect(references.some((reference) => reference.port === DEFAULT_PORTS.http)).toBe(true);
+    if (HTTP_PROXY_EXAMPLES.includes(example))
+      expect(references.some((reference) => reference.port === DEFAULT_PORTS.http)).toBe(true);
     const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
     for (const reference of references) {
       if (example === 'envoy') {
         // docker-compose: the ext_proc cluster resolves the compose service `semroute`.
         const compose = documentsOf(example, 'compose')[0];
-        expect(Object.keys((get(compose, 'services') as object) ?? {}), reference.via).toContain(reference.host);
+        expect(Object.keys((get(compose, 'services') as object) ?? {}), reference.via).toContain(
+          reference.host,
+        );
         expect(reference.port, reference.via).toBe(DEFAULT_PORTS.extproc);
         continue;
       }
@@ -179,7 +242,10 @@ describe.each(examples)('gateway example %s', (example) => {
         expect(reference.host, reference.via).toBe(service.name);
         expect(reference.namespace ?? namespaceOf(example), reference.via).toBe(service.namespace);
       }
-      const expected = reference.port === service.ports.get('http') && HTTP_PROXY_EXAMPLES.includes(example) ? service.ports.get('http') : service.ports.get('grpc');
+      const expected =
+        reference.port === service.ports.get('http') && HTTP_PROXY_EXAMPLES.includes(example)
+          ? service.ports.get('http')
+          : service.ports.get('grpc');
       expect(reference.port, reference.via).toBe(expected);
       expect([DEFAULT_PORTS.extproc, DEFAULT_PORTS.http]).toContain(reference.port);
     }
@@ -191,23 +257,35 @@ describe.each(examples)('gateway example %s', (example) => {
         for (const { config: filter, path } of findExtProcFilters(document)) {
           const where = `${file.path} ${path.join('.')}`;
           expect(get(filter, 'processing_mode.request_header_mode'), where).toBe('SEND');
-          expect(['BUFFERED', 'STREAMED', 'BUFFERED_PARTIAL', 'FULL_DUPLEX_STREAMED'], where).toContain(get(filter, 'processing_mode.request_body_mode'));
+          expect(['BUFFERED', 'STREAMED', 'BUFFERED_PARTIAL', 'FULL_DUPLEX_STREAMED'], where).toContain(
+            get(filter, 'processing_mode.request_body_mode'),
+          );
           expect(get(filter, 'processing_mode.response_header_mode'), where).toBe('SEND');
           expect(get(filter, 'processing_mode.response_body_mode'), where).toBe('NONE');
           expect(filter.allow_mode_override, where).toBe(true);
           expect(filter.failure_mode_allow, where).toBeTypeOf('boolean');
           expect(filter.message_timeout, where).toMatch(/^\d+(\.\d+)?s$/);
-          expect(Number.parseFloat(filter.message_timeout as string), `${where}: above Envoy's 200 ms default`).toBeGreaterThan(0.2);
+          expect(
+            Number.parseFloat(filter.message_timeout as string),
+            `${where}: above Envoy's 200 ms default`,
+          ).toBeGreaterThan(0.2);
           expect(filter.route_cache_action ?? 'DEFAULT', where).not.toBe('RETAIN');
         }
         if (document.kind === 'EnvoyPatchPolicy') {
-          const listenerPatch = (get(document, 'spec.jsonPatches') as Record<string, unknown>[]).find((patch) => findExtProcFilters(patch).length > 0);
+          const listenerPatch = (get(document, 'spec.jsonPatches') as Record<string, unknown>[]).find(
+            (patch) => findExtProcFilters(patch).length > 0,
+          );
           // First HTTP filter, ahead of the gateway's own ext_proc (AI Gateway, AIBrix plugin).
-          expect(get(listenerPatch, 'operation.path'), file.path).toBe('/default_filter_chain/filters/0/typed_config/http_filters/0');
-          expect(get(listenerPatch, 'name'), file.path).toBe(`${get(document, 'metadata.namespace')}/${get(document, 'spec.targetRef.name')}/http`);
+          expect(get(listenerPatch, 'operation.path'), file.path).toBe(
+            '/default_filter_chain/filters/0/typed_config/http_filters/0',
+          );
+          expect(get(listenerPatch, 'name'), file.path).toBe(
+            `${get(document, 'metadata.namespace')}/${get(document, 'spec.targetRef.name')}/http`,
+          );
         }
         if (document.kind === 'EnvoyFilter') {
-          for (const patch of get(document, 'spec.configPatches') as unknown[]) expect(get(patch, 'patch.operation'), file.path).toBe('INSERT_FIRST');
+          for (const patch of get(document, 'spec.configPatches') as unknown[])
+            expect(get(patch, 'patch.operation'), file.path).toBe('INSERT_FIRST');
         }
         if (document.kind === 'EnvoyExtensionPolicy') {
           for (const extProc of get(document, 'spec.extProc') as unknown[]) {
@@ -235,7 +313,10 @@ describe.each(examples)('gateway example %s', (example) => {
     const semrouteHeaders = new Set<string>(Object.values(HEADERS));
     for (const file of filesOf(example)) {
       for (const match of file.documents.flatMap(findHeaderMatches)) {
-        expect(semrouteHeaders.has(match.name) || GATEWAY_HEADERS.has(match.name), `${file.path}: header ${match.name}`).toBe(true);
+        expect(
+          semrouteHeaders.has(match.name) || GATEWAY_HEADERS.has(match.name),
+          `${file.path}: header ${match.name}`,
+        ).toBe(true);
       }
     }
   });
@@ -244,7 +325,8 @@ describe.each(examples)('gateway example %s', (example) => {
     const headerValues = new Set(models.map((model) => model.headerValue));
     const bodyModels = new Set(models.map((model) => model.bodyModel));
     const matches = documentsOf(example).flatMap(findHeaderMatches);
-    const routedBy = (header: string) => new Set(matches.filter((match) => match.name === header).map((match) => match.value));
+    const routedBy = (header: string) =>
+      new Set(matches.filter((match) => match.name === header).map((match) => match.value));
     switch (example) {
       case 'envoy':
       case 'agentgateway':
@@ -254,21 +336,34 @@ describe.each(examples)('gateway example %s', (example) => {
         break;
       case 'envoy-ai-gateway': {
         expect(routedBy('x-ai-eg-model')).toEqual(bodyModels);
-        const alternative = filesOf(example).find((file) => file.path.endsWith('envoy-extension-policy.yaml'));
-        expect(new Set(alternative?.documents.flatMap(findHeaderMatches).map((match) => match.value))).toEqual(headerValues);
+        const alternative = filesOf(example).find((file) =>
+          file.path.endsWith('envoy-extension-policy.yaml'),
+        );
+        expect(
+          new Set(alternative?.documents.flatMap(findHeaderMatches).map((match) => match.value)),
+        ).toEqual(headerValues);
         break;
       }
       case 'aibrix': {
-        const labelled = new Set(documentsOf(example).filter((document) => document.kind === 'Deployment').map((document) => get(document, 'metadata.labels')).map((labels) => (labels as Record<string, string>)['model.aibrix.ai/name']));
+        const labelled = new Set(
+          documentsOf(example)
+            .filter((document) => document.kind === 'Deployment')
+            .map((document) => get(document, 'metadata.labels'))
+            .map((labels) => (labels as Record<string, string>)['model.aibrix.ai/name']),
+        );
         expect(labelled).toEqual(bodyModels);
         break;
       }
       case 'vllm-production-stack': {
         const stack = documentsOf(example, 'third-party-values')[0];
-        const served = new Set((get(stack, 'servingEngineSpec.modelSpec') as { modelURL: string }[]).map((spec) => spec.modelURL));
+        const served = new Set(
+          (get(stack, 'servingEngineSpec.modelSpec') as { modelURL: string }[]).map((spec) => spec.modelURL),
+        );
         expect(served).toEqual(bodyModels);
         // Release "vllm" of the vllm-stack chart => Service vllm-router-service on port 80.
-        for (const model of config.providers.models) for (const reference of model.backend_refs) expect(reference.endpoint).toBe('vllm-router-service.default.svc.cluster.local:80');
+        for (const model of config.providers.models)
+          for (const reference of model.backend_refs)
+            expect(reference.endpoint).toBe('vllm-router-service.default.svc.cluster.local:80');
         break;
       }
       default:
@@ -280,32 +375,51 @@ describe.each(examples)('gateway example %s', (example) => {
 describe('gateway example envoy: static envoy.yaml', () => {
   const [bootstrap] = documentsOf('envoy', 'envoy-bootstrap');
   const filters = get(bootstrap, 'static_resources.listeners')
-    ? ((get((get(bootstrap, 'static_resources.listeners') as unknown[])[0], 'filter_chains') as unknown[]).flatMap((chain) => get(chain, 'filters') as unknown[]).map((filter) => get(filter, 'typed_config.http_filters')).find(Array.isArray) as { name: string; typed_config?: unknown }[])
+    ? ((get((get(bootstrap, 'static_resources.listeners') as unknown[])[0], 'filter_chains') as unknown[])
+        .flatMap((chain) => get(chain, 'filters') as unknown[])
+        .map((filter) => get(filter, 'typed_config.http_filters'))
+        .find(Array.isArray) as { name: string; typed_config?: unknown }[])
     : [];
 
   it('strips client-sent x-selected-model before ext_proc and runs ext_proc before the router', () => {
     const names = filters.map((filter) => filter.name);
-    expect(names).toEqual(['envoy.filters.http.header_mutation', 'envoy.filters.http.ext_proc', 'envoy.filters.http.router']);
-    expect(get(filters[0]?.typed_config, 'mutations.request_mutations')).toEqual([{ remove: HEADERS.selectedModel }]);
+    expect(names).toEqual([
+      'envoy.filters.http.header_mutation',
+      'envoy.filters.http.ext_proc',
+      'envoy.filters.http.router',
+    ]);
+    expect(get(filters[0]?.typed_config, 'mutations.request_mutations')).toEqual([
+      { remove: HEADERS.selectedModel },
+    ]);
   });
 
   it('has a cluster for each routed model and speaks HTTP/2 to semroute', () => {
     const clusters = get(bootstrap, 'static_resources.clusters') as Record<string, unknown>[];
     const clusterNames = new Set(clusters.map((cluster) => cluster.name));
     walk(get(bootstrap, 'static_resources.listeners'), (node) => {
-      if (isRecord(node) && isRecord(node.route) && typeof node.route.cluster === 'string') expect(clusterNames).toContain(node.route.cluster);
+      if (isRecord(node) && isRecord(node.route) && typeof node.route.cluster === 'string')
+        expect(clusterNames).toContain(node.route.cluster);
     });
-    const extProcCluster = clusters.find((cluster) => cluster.name === get(filters[1]?.typed_config, 'grpc_service.envoy_grpc.cluster_name'));
+    const extProcCluster = clusters.find(
+      (cluster) => cluster.name === get(filters[1]?.typed_config, 'grpc_service.envoy_grpc.cluster_name'),
+    );
     expect(get(extProcCluster, 'typed_extension_protocol_options')).toBeDefined();
     walk(extProcCluster, (node) => {
-      if (isRecord(node) && 'http2_protocol_options' in node) expect(node.http2_protocol_options).toBeDefined();
+      if (isRecord(node) && 'http2_protocol_options' in node)
+        expect(node.http2_protocol_options).toBeDefined();
     });
   });
 
   it('publishes the compose ports of the semroute image defaults', () => {
     const compose = documentsOf('envoy', 'compose')[0];
-    expect(get(compose, 'services.semroute.ports')).toContain(`${DEFAULT_PORTS.extproc}:${DEFAULT_PORTS.extproc}`);
-    expect(get(compose, 'services.semroute.ports')).toContain(`${DEFAULT_PORTS.metrics}:${DEFAULT_PORTS.metrics}`);
-    expect(get(compose, 'services.semroute.volumes')).toContain('./semroute.yaml:/etc/semroute/config.yaml:ro');
+    expect(get(compose, 'services.semroute.ports')).toContain(
+      `${DEFAULT_PORTS.extproc}:${DEFAULT_PORTS.extproc}`,
+    );
+    expect(get(compose, 'services.semroute.ports')).toContain(
+      `${DEFAULT_PORTS.metrics}:${DEFAULT_PORTS.metrics}`,
+    );
+    expect(get(compose, 'services.semroute.volumes')).toContain(
+      './semroute.yaml:/etc/semroute/config.yaml:ro',
+    );
   });
 });

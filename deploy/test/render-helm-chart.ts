@@ -128,9 +128,21 @@ function parsePipeline(tokens: Token[], where: string): Pipeline {
   const declare: string[] = [];
   let assign = false;
   // `$a := …`, `$a, $b := …` (range) or `$a = …`
-  const assignment = tokens.findIndex((token) => token.kind === 'punct' && (token.value === ':=' || token.value === '='));
-  if (assignment > 0 && tokens.slice(0, assignment).every((token) => (token.kind === 'field' && token.base?.startsWith('$') && token.path.length === 0) || (token.kind === 'punct' && token.value === ','))) {
-    for (const token of tokens.slice(0, assignment)) if (token.kind === 'field') declare.push(token.base as string);
+  const assignment = tokens.findIndex(
+    (token) => token.kind === 'punct' && (token.value === ':=' || token.value === '='),
+  );
+  if (
+    assignment > 0 &&
+    tokens
+      .slice(0, assignment)
+      .every(
+        (token) =>
+          (token.kind === 'field' && token.base?.startsWith('$') && token.path.length === 0) ||
+          (token.kind === 'punct' && token.value === ','),
+      )
+  ) {
+    for (const token of tokens.slice(0, assignment))
+      if (token.kind === 'field') declare.push(token.base as string);
     assign = (tokens[assignment] as { value: string }).value === '=';
     position = assignment + 1;
   }
@@ -141,14 +153,20 @@ function parsePipeline(tokens: Token[], where: string): Pipeline {
       const current = commands[commands.length - 1] as Operand[];
       if (token.kind === 'punct') {
         if (token.value === '|') commands.push([]);
-        else if (token.value === '(') current.push({ kind: 'pipeline', pipeline: { declare: [], assign: false, commands: parseCommands(true) } });
+        else if (token.value === '(')
+          current.push({
+            kind: 'pipeline',
+            pipeline: { declare: [], assign: false, commands: parseCommands(true) },
+          });
         else if (token.value === ')') {
           if (!stopAtParen) throw new Error(`${where}: unbalanced ")"`);
           return commands;
         } else throw new Error(`${where}: unexpected "${token.value}"`);
-      } else if (token.kind === 'string' || token.kind === 'number') current.push({ kind: 'literal', value: token.value });
+      } else if (token.kind === 'string' || token.kind === 'number')
+        current.push({ kind: 'literal', value: token.value });
       else if (token.kind === 'field') current.push({ kind: 'field', base: token.base, path: token.path });
-      else if (token.name === 'true' || token.name === 'false') current.push({ kind: 'literal', value: token.name === 'true' });
+      else if (token.name === 'true' || token.name === 'false')
+        current.push({ kind: 'literal', value: token.name === 'true' });
       else if (token.name === 'nil') current.push({ kind: 'literal', value: undefined });
       else current.push({ kind: 'function', name: token.name });
     }
@@ -156,7 +174,8 @@ function parsePipeline(tokens: Token[], where: string): Pipeline {
     return commands;
   };
   const commands = parseCommands(false);
-  if (commands.some((command) => command.length === 0)) throw new Error(`${where}: empty command in pipeline`);
+  if (commands.some((command) => command.length === 0))
+    throw new Error(`${where}: empty command in pipeline`);
   return { declare, assign, commands };
 }
 
@@ -209,13 +228,16 @@ function parseTemplate(source: string, name: string, defines: Map<string, Node[]
         if (item.text) nodes.push({ kind: 'text', text: item.text });
         continue;
       }
-      const keyword = /^(if|else if|else with|else|end|with|range|define|template|block)\b/.exec(item.text)?.[1];
+      const keyword = /^(if|else if|else with|else|end|with|range|define|template|block)\b/.exec(
+        item.text,
+      )?.[1];
       const rest = keyword ? item.text.slice(keyword.length).trim() : item.text;
       const where = `${name}: {{ ${item.text} }}`;
       if (keyword === 'end' || keyword === 'else' || keyword === 'else if' || keyword === 'else with') {
         return { nodes, terminator: keyword === 'end' ? 'end' : `${keyword}\u0000${rest}` };
       }
-      if (keyword === 'template' || keyword === 'block') throw new Error(`${where}: "${keyword}" is not supported; use include`);
+      if (keyword === 'template' || keyword === 'block')
+        throw new Error(`${where}: "${keyword}" is not supported; use include`);
       if (keyword === 'define') {
         const defineName = JSON.parse(rest) as string;
         const body = parseList();
@@ -264,7 +286,8 @@ function parseTemplate(source: string, name: string, defines: Map<string, Node[]
     return { nodes, terminator: undefined };
   };
   const result = parseList();
-  if (result.terminator !== undefined) throw new Error(`${name}: unexpected {{ ${result.terminator.replace('\u0000', ' ')} }}`);
+  if (result.terminator !== undefined)
+    throw new Error(`${name}: unexpected {{ ${result.terminator.replace('\u0000', ' ')} }}`);
   return result.nodes;
 }
 
@@ -284,7 +307,8 @@ function isMap(value: Value): value is Record<string, Value> {
 
 function printValue(value: Value, where: string): string {
   if (value === undefined || value === null) return '';
-  if (typeof value === 'object') throw new Error(`${where}: printing a ${Array.isArray(value) ? 'list' : 'map'} needs toYaml`);
+  if (typeof value === 'object')
+    throw new Error(`${where}: printing a ${Array.isArray(value) ? 'list' : 'map'} needs toYaml`);
   return String(value);
 }
 
@@ -315,7 +339,13 @@ function goFormat(format: string, args: Value[]): string {
 /** Inputs of one render, as Helm passes them to every template. */
 export interface RenderContext {
   readonly Values: Record<string, Value>;
-  readonly Release: { Name: string; Namespace: string; Service: string; IsInstall: boolean; IsUpgrade: boolean };
+  readonly Release: {
+    Name: string;
+    Namespace: string;
+    Service: string;
+    IsInstall: boolean;
+    IsUpgrade: boolean;
+  };
   readonly Chart: { Name: string; Version: string; AppVersion: string };
   readonly Template?: { Name: string; BasePath: string };
 }
@@ -332,11 +362,20 @@ class Renderer {
     toYaml: (value) => toYaml(value),
     nindent: (spaces, text) => `\n${indentLines(Number(spaces), String(text))}`,
     indent: (spaces, text) => indentLines(Number(spaces), String(text)),
-    quote: (...values) => values.filter((value) => value !== undefined && value !== null).map((value) => JSON.stringify(String(value))).join(' '),
-    squote: (...values) => values.filter((value) => value !== undefined && value !== null).map((value) => `'${String(value)}'`).join(' '),
+    quote: (...values) =>
+      values
+        .filter((value) => value !== undefined && value !== null)
+        .map((value) => JSON.stringify(String(value)))
+        .join(' '),
+    squote: (...values) =>
+      values
+        .filter((value) => value !== undefined && value !== null)
+        .map((value) => `'${String(value)}'`)
+        .join(' '),
     default: (fallback, given) => (isTrue(given) ? given : fallback),
     required: (message, value) => {
-      if (value === undefined || value === null || value === '') throw new Error(`required: ${String(message)}`);
+      if (value === undefined || value === null || value === '')
+        throw new Error(`required: ${String(message)}`);
       return value;
     },
     fail: (message) => {
@@ -345,17 +384,22 @@ class Renderer {
     printf: (format, ...args) => goFormat(String(format), args),
     print: (...args) => args.map((argument) => printValue(argument, 'print')).join(''),
     trunc: (length, text) => String(text).slice(0, Number(length)),
-    trimSuffix: (suffix, text) => (String(text).endsWith(String(suffix)) ? String(text).slice(0, -String(suffix).length || undefined) : String(text)),
-    trimPrefix: (prefix, text) => (String(text).startsWith(String(prefix)) ? String(text).slice(String(prefix).length) : String(text)),
+    trimSuffix: (suffix, text) =>
+      String(text).endsWith(String(suffix))
+        ? String(text).slice(0, -String(suffix).length || undefined)
+        : String(text),
+    trimPrefix: (prefix, text) =>
+      String(text).startsWith(String(prefix)) ? String(text).slice(String(prefix).length) : String(text),
     replace: (from, to, text) => String(text).split(String(from)).join(String(to)),
     contains: (needle, haystack) => String(haystack).includes(String(needle)),
     upper: (text) => String(text).toUpperCase(),
     lower: (text) => String(text).toLowerCase(),
-    toString: (value) => printValue(value, 'toString'),
+    toString: (value: Value) => printValue(value, 'toString'),
     int: (value) => Math.trunc(Number(value ?? 0)),
     sha256sum: (text) => createHash('sha256').update(String(text)).digest('hex'),
     b64enc: (text) => Buffer.from(String(text)).toString('base64'),
-    omit: (map, ...keys) => Object.fromEntries(Object.entries(isMap(map) ? map : {}).filter(([key]) => !keys.includes(key))),
+    omit: (map, ...keys) =>
+      Object.fromEntries(Object.entries(isMap(map) ? map : {}).filter(([key]) => !keys.includes(key))),
     hasKey: (map, key) => isMap(map) && Object.hasOwn(map, String(key)),
     empty: (value) => !isTrue(value),
     not: (value) => !isTrue(value),
@@ -384,13 +428,20 @@ class Renderer {
           break;
         }
         case 'if': {
-          const branch = node.branches.find((candidate) => isTrue(this.evaluatePipeline(candidate.condition, dot, scope)));
-          output += this.renderNodes(branch ? branch.body : node.otherwise, dot, { vars: new Map(), parent: scope });
+          const branch = node.branches.find((candidate) =>
+            isTrue(this.evaluatePipeline(candidate.condition, dot, scope)),
+          );
+          output += this.renderNodes(branch ? branch.body : node.otherwise, dot, {
+            vars: new Map(),
+            parent: scope,
+          });
           break;
         }
         case 'with': {
           const value = this.evaluatePipeline(node.pipeline, dot, { vars: new Map(), parent: scope });
-          output += isTrue(value) ? this.renderNodes(node.body, value, { vars: new Map(), parent: scope }) : this.renderNodes(node.otherwise, dot, { vars: new Map(), parent: scope });
+          output += isTrue(value)
+            ? this.renderNodes(node.body, value, { vars: new Map(), parent: scope })
+            : this.renderNodes(node.otherwise, dot, { vars: new Map(), parent: scope });
           break;
         }
         case 'range': {
@@ -402,8 +453,15 @@ class Renderer {
                   .sort()
                   .map((key) => [key, collection[key]])
               : [];
-          if (collection !== undefined && collection !== null && !Array.isArray(collection) && !isMap(collection)) throw new Error('range over a scalar');
-          if (entries.length === 0) output += this.renderNodes(node.otherwise, dot, { vars: new Map(), parent: scope });
+          if (
+            collection !== undefined &&
+            collection !== null &&
+            !Array.isArray(collection) &&
+            !isMap(collection)
+          )
+            throw new Error('range over a scalar');
+          if (entries.length === 0)
+            output += this.renderNodes(node.otherwise, dot, { vars: new Map(), parent: scope });
           for (const [key, item] of entries) {
             const vars = new Map<string, Value>();
             const [first, second] = node.pipeline.declare;
@@ -475,7 +533,8 @@ class Renderer {
         }
         const walked: string[] = [];
         for (const key of operand.path) {
-          if (value === undefined || value === null) throw new Error(`nil pointer evaluating ${walked.join('.') || '.'}.${key}`);
+          if (value === undefined || value === null)
+            throw new Error(`nil pointer evaluating ${walked.join('.') || '.'}.${key}`);
           if (!isMap(value)) throw new Error(`can't evaluate field ${key} in ${typeof value}`);
           value = value[key];
           walked.push(key);
@@ -487,11 +546,15 @@ class Renderer {
 }
 
 /** Helm's value coalescing: maps merge recursively, anything else replaces, null deletes. */
-export function mergeValues(base: Record<string, Value>, override: Record<string, Value>): Record<string, Value> {
+export function mergeValues(
+  base: Record<string, Value>,
+  override: Record<string, Value>,
+): Record<string, Value> {
   const result: Record<string, Value> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     if (value === null) delete result[key];
-    else if (isMap(value) && isMap(result[key])) result[key] = mergeValues(result[key] as Record<string, Value>, value);
+    else if (isMap(value) && isMap(result[key]))
+      result[key] = mergeValues(result[key] as Record<string, Value>, value);
     else result[key] = value;
   }
   return result;
@@ -516,25 +579,42 @@ export interface RenderedChart {
 /** Renders every template of a chart, like `helm template`. */
 export function renderChart(options: RenderChartOptions): RenderedChart {
   const chart = parse(readFileSync(join(options.chartDir, 'Chart.yaml'), 'utf8')) as Record<string, string>;
-  const defaults = (parse(readFileSync(join(options.chartDir, 'values.yaml'), 'utf8')) ?? {}) as Record<string, Value>;
+  const defaults = (parse(readFileSync(join(options.chartDir, 'values.yaml'), 'utf8')) ?? {}) as Record<
+    string,
+    Value
+  >;
   const values = mergeValues(defaults, options.values ?? {});
   const templatesDir = join(options.chartDir, 'templates');
   const names = readdirSync(templatesDir).sort();
   const defines = new Map<string, Node[]>();
   const parsed = new Map<string, Node[]>();
-  for (const name of names) parsed.set(name, parseTemplate(readFileSync(join(templatesDir, name), 'utf8'), name, defines));
+  for (const name of names)
+    parsed.set(name, parseTemplate(readFileSync(join(templatesDir, name), 'utf8'), name, defines));
   const renderer = new Renderer(defines);
   const files = new Map<string, string>();
   for (const [name, nodes] of parsed) {
     if (name.startsWith('_')) continue;
     const context: RenderContext = {
       Values: values,
-      Release: { Name: options.releaseName ?? 'semroute', Namespace: options.namespace ?? 'default', Service: 'Helm', IsInstall: true, IsUpgrade: false },
-      Chart: { Name: chart.name as string, Version: chart.version as string, AppVersion: chart.appVersion as string },
+      Release: {
+        Name: options.releaseName ?? 'semroute',
+        Namespace: options.namespace ?? 'default',
+        Service: 'Helm',
+        IsInstall: true,
+        IsUpgrade: false,
+      },
+      Chart: {
+        Name: chart.name as string,
+        Version: chart.version as string,
+        AppVersion: chart.appVersion as string,
+      },
       Template: { Name: `${chart.name}/templates/${name}`, BasePath: `${chart.name}/templates` },
     };
     try {
-      files.set(`templates/${name}`, renderer.renderNodes(nodes, context, { vars: new Map([['$', context]]), parent: undefined }));
+      files.set(
+        `templates/${name}`,
+        renderer.renderNodes(nodes, context, { vars: new Map([['$', context]]), parent: undefined }),
+      );
     } catch (error) {
       throw new Error(`templates/${name}: ${(error as Error).message}`);
     }
