@@ -42,8 +42,8 @@ export {
   reconstructCompletionFromSse,
 } from './openai/reconstruct-completion.js';
 export { type RenderCompletionSseOptions, renderCompletionAsSse } from './openai/render-completion-sse.js';
-export { createSseParser, type SseEvent, type SseParser } from './openai/sse-parser.js';
 export { completionToSse, errorBody, syntheticCompletion } from './openai/render-immediate.js';
+export { createSseParser, type SseEvent, type SseParser } from './openai/sse-parser.js';
 export {
   parseJsonBody,
   type ValidateChatRequestOptions,

@@ -1,23 +1,32 @@
 import { runVectorStoreConformance } from '@semroute/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeMilvusServer, startFakeMilvus } from '../../test/fake-milvus/fake-milvus-server.js';
-import { createMilvusVectorStore } from '../milvus/create-milvus-vector-store.js';
+import { createMilvusVectorStore, type MilvusClientLike } from '../milvus/create-milvus-vector-store.js';
 import { createHybridVectorStore } from './create-hybrid-vector-store.js';
 
 const harness = { describe, it, beforeAll, afterAll };
 let server: FakeMilvusServer;
 let counter = 0;
+// One SDK client for most tests: constructing a MilvusClient costs about a second (it builds
+// its protobuf roots), and stores do not close a client they were given.
+let shared: MilvusClientLike;
 
 beforeAll(async () => {
   server = await startFakeMilvus();
+  const sdk = await import('@zilliz/milvus2-sdk-node');
+  shared = new sdk.MilvusClient({
+    address: server.address,
+    logLevel: 'error',
+  }) as unknown as MilvusClientLike;
 });
 afterAll(async () => {
+  await shared?.closeConnection();
   await server?.close();
 });
 
 const documents = (dimensions: number, collection: string) =>
   createMilvusVectorStore({
-    address: server.address,
+    client: shared,
     dimensions,
     collection,
     filterFields: ['p', 'c', 'suite', 'partition'],

@@ -9,16 +9,25 @@ import { type FakeMilvusServer, startFakeMilvus } from '../../test/fake-milvus/f
 import { createHashingEmbedder } from '../hashing-embedder.js';
 import { createMemoryCacheStore } from '../memory/create-memory-cache-store.js';
 import { createResponseCache } from '../response-cache/create-response-cache.js';
-import { createMilvusVectorStore } from './create-milvus-vector-store.js';
+import { createMilvusVectorStore, type MilvusClientLike } from './create-milvus-vector-store.js';
 
 const harness = { describe, it, beforeAll, afterAll };
 let server: FakeMilvusServer;
 let counter = 0;
+// One SDK client for most tests: constructing a MilvusClient costs about a second (it builds
+// its protobuf roots), and stores do not close a client they were given.
+let shared: MilvusClientLike;
 
 beforeAll(async () => {
   server = await startFakeMilvus();
+  const sdk = await import('@zilliz/milvus2-sdk-node');
+  shared = new sdk.MilvusClient({
+    address: server.address,
+    logLevel: 'error',
+  }) as unknown as MilvusClientLike;
 });
 afterAll(async () => {
+  await shared?.closeConnection();
   await server?.close();
 });
 
@@ -28,7 +37,7 @@ runVectorStoreConformance({
   expiryMs: 2000,
   create: ({ dimensions }) =>
     createMilvusVectorStore({
-      address: server.address,
+      client: shared,
       dimensions,
       collection: `conformance_${counter++}`,
       filterFields: ['suite', 'partition'],
@@ -89,7 +98,7 @@ describe('milvus vector store', () => {
     ]);
     await first.close();
     const second = createMilvusVectorStore({
-      address: server.address,
+      client: shared,
       dimensions: 4,
       collection: 'restart',
       expirySweepMs: 0,
