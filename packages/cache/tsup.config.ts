@@ -14,4 +14,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // Optional client libraries are imported lazily at run time; never bundle them.
+  external: ['hnswlib-node', 'ioredis', '@zilliz/milvus2-sdk-node'],
 });
