@@ -77,3 +77,24 @@ describe('createResponseCacheFromConfig', () => {
     expect(String((error as Error).message)).toMatch(/backend_type/);
   });
 });
+
+describe('createResponseCacheFromConfig: bounded memory', () => {
+  it('serves no entry evicted for capacity, exact or semantic, and keeps serving the newest', async () => {
+    const cache = createResponseCacheFromConfig({
+      config: { ...base, max_entries: 3, eviction_policy: 'fifo' },
+      embedder: createHashingEmbedder({ dimensions: 64 }),
+    });
+    const questions = [
+      'alpha question about rivers',
+      'beta question about mountains',
+      'gamma question about deserts',
+      'delta question about oceans',
+    ];
+    for (const question of questions) await cache.store(context(question), completion);
+    expect(await cache.lookup(context(questions[0] as string))).toBeUndefined();
+    expect(await cache.lookup(context(`${questions[0]} please`))).toBeUndefined();
+    expect(await cache.lookup(context(questions[3] as string))).toBeDefined();
+    expect((await cache.lookup(context(`${questions[3]} please`)))?.kind).toBe('semantic');
+    await cache.close();
+  });
+});

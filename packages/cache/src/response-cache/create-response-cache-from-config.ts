@@ -76,18 +76,24 @@ export function createResponseCacheFromConfig(options: CreateResponseCacheFromCo
     ...(config.hnsw_ef_search !== undefined ? { efSearch: config.hnsw_ef_search } : {}),
   };
   const clockOption = clock ? { clock } : {};
+  let vectorStore: VectorStoreV1 | undefined;
+  // An entry evicted from memory takes its vector along, so the index never outgrows the entries.
+  const entryPrefix = 'semroute:rc:e:';
   const memoryEntries = () =>
     createMemoryCacheStore({
       maxEntries: config.max_entries,
       ...(config.max_bytes !== undefined ? { maxBytes: config.max_bytes } : {}),
       evictionPolicy: config.eviction_policy,
+      onEvict: (key) => {
+        if (key.startsWith(entryPrefix))
+          void vectorStore?.delete([key.slice(entryPrefix.length)]).catch(() => undefined);
+      },
       ...clockOption,
     });
   const redisEntries = () =>
     createRedisCacheStore({ url: redisUrl(redisBlock), keyPrefix: `${redisPrefix}rc:kv:`, ...clockOption });
 
   let store: CacheStoreV1;
-  let vectorStore: VectorStoreV1 | undefined;
   const dimensions = embedder?.dimensions;
   switch (config.backend_type) {
     case 'memory':
