@@ -3,7 +3,7 @@
  * plus scenario fields). Usage:
  *
  *   pnpm --filter @semroute/cache bench [--sizes 10000,100000] [--data clustered|random]
- *     [--stores memory,memory-cache,redis] [--ef 64,128,256] [--m 16] [--queries 2000]
+ *     [--stores memory,memory-cache,redis] [--ef 64,128,256] [--m 16] [--queries 1000]
  *
  * Redis scenarios use REDIS_URL (default redis://127.0.0.1:6379) under a private key prefix that
  * is deleted afterwards.
@@ -23,7 +23,7 @@ const dataKind = (args.get('data') ?? 'clustered') as 'clustered' | 'random';
 const stores = (args.get('stores') ?? 'memory,redis').split(',');
 const efs = (args.get('ef') ?? '64,128,256').split(',').map(Number);
 const m = Number(args.get('m') ?? 16);
-const queryCount = Number(args.get('queries') ?? 2000);
+const queryCount = Number(args.get('queries') ?? 1000);
 const dimensions = 384;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
