@@ -10,12 +10,25 @@ const alias = (name: string, path: string) => ({
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@semroute\/core\/test$/, replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)) },
+      {
+        find: /^@semroute\/core\/test$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)),
+      },
       alias('core', './packages/core/src/index.ts'),
+      {
+        find: /^@semroute\/classifiers\/(onnx|wasm|transformers|pii-patterns|fasttext)$/,
+        replacement: fileURLToPath(new URL('./packages/classifiers/src/$1/index.ts', import.meta.url)),
+      },
+      alias('classifiers', './packages/classifiers/src/index.ts'),
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'examples/*/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -6,12 +6,23 @@
  *
  * @module
  */
-import type { ClassifierBackendV1, EmbeddingBackendV1, TokenClassifierBackendV1, TokenSpan } from '@semroute/core';
+import type {
+  ClassifierBackendV1,
+  EmbeddingBackendV1,
+  TokenClassifierBackendV1,
+  TokenSpan,
+} from '@semroute/core';
 import { ClassifierError } from '@semroute/core';
 import { configMaxLength, type ModelFolder } from '../model/model-folder.js';
 import { createTextTokenizer, type EncodedText, type TextTokenizer } from '../model/text-tokenizer.js';
 import type { OrtEngine, OrtSessionLike, OrtTensorLike } from '../runtime/ort-types.js';
-import { entityLabels, logitsToScores, mergeTokenTags, type Pooling, poolHiddenStates } from '../runtime/post-process.js';
+import {
+  entityLabels,
+  logitsToScores,
+  mergeTokenTags,
+  type Pooling,
+  poolHiddenStates,
+} from '../runtime/post-process.js';
 
 export interface OrtBackendOptions {
   readonly folder: ModelFolder;
@@ -26,7 +37,12 @@ export interface OrtBackendOptions {
 interface LoadedModel {
   readonly tokenizer: TextTokenizer;
   readonly session: OrtSessionLike;
-  run(encoded: readonly EncodedText[]): Promise<{ output: OrtTensorLike; outputs: Record<string, OrtTensorLike>; mask: BigInt64Array; sequence: number }>;
+  run(encoded: readonly EncodedText[]): Promise<{
+    output: OrtTensorLike;
+    outputs: Record<string, OrtTensorLike>;
+    mask: BigInt64Array;
+    sequence: number;
+  }>;
   dispose(): Promise<void>;
 }
 
@@ -35,12 +51,15 @@ async function loadModel(options: OrtBackendOptions): Promise<LoadedModel> {
   const tokenizer = await createTextTokenizer({
     tokenizerJson: folder.tokenizerJson,
     tokenizerConfig: folder.tokenizerConfig,
-    ...(options.maxLength ?? configMaxLength(folder) ? { maxLength: options.maxLength ?? configMaxLength(folder)! } : {}),
+    ...((options.maxLength ?? configMaxLength(folder))
+      ? { maxLength: options.maxLength ?? configMaxLength(folder)! }
+      : {}),
   });
   const session = await engine.createSession(folder.onnxPath, folder.modelId);
   const needsTypeIds = session.inputNames.includes('token_type_ids');
   const needsPositions = session.inputNames.includes('position_ids');
-  const outputName = (preferred: readonly string[]) => preferred.find((name) => session.outputNames.includes(name)) ?? session.outputNames[0]!;
+  const outputName = (preferred: readonly string[]) =>
+    preferred.find((name) => session.outputNames.includes(name)) ?? session.outputNames[0]!;
   const primary =
     folder.task === 'feature-extraction'
       ? outputName(['last_hidden_state', 'token_embeddings', 'sentence_embedding'])
@@ -67,10 +86,12 @@ async function loadModel(options: OrtBackendOptions): Promise<LoadedModel> {
         input_ids: new engine.ort.Tensor('int64', ids, dims),
         attention_mask: new engine.ort.Tensor('int64', mask, dims),
       };
-      if (needsTypeIds) feeds.token_type_ids = new engine.ort.Tensor('int64', new BigInt64Array(batch * sequence), dims);
+      if (needsTypeIds)
+        feeds.token_type_ids = new engine.ort.Tensor('int64', new BigInt64Array(batch * sequence), dims);
       if (needsPositions) {
         const positions = new BigInt64Array(batch * sequence);
-        for (let row = 0; row < batch; row++) for (let t = 0; t < sequence; t++) positions[row * sequence + t] = BigInt(t);
+        for (let row = 0; row < batch; row++)
+          for (let t = 0; t < sequence; t++) positions[row * sequence + t] = BigInt(t);
         feeds.position_ids = new engine.ort.Tensor('int64', positions, dims);
       }
       for (const name of Object.keys(feeds)) if (!session.inputNames.includes(name)) delete feeds[name];
@@ -102,11 +123,14 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 function checkAborted(signal: AbortSignal | undefined, provider: string, modelId: string): void {
-  if (signal?.aborted) throw new ClassifierError({ message: 'aborted', code: 'aborted', backend: provider, modelId });
+  if (signal?.aborted)
+    throw new ClassifierError({ message: 'aborted', code: 'aborted', backend: provider, modelId });
 }
 
 /** Sequence classifier (softmax, or sigmoid when `problem_type` is multi-label). */
-export async function createOrtClassifier(options: OrtBackendOptions): Promise<ClassifierBackendV1 & { readonly tokenizer: TextTokenizer }> {
+export async function createOrtClassifier(
+  options: OrtBackendOptions,
+): Promise<ClassifierBackendV1 & { readonly tokenizer: TextTokenizer }> {
   const { folder, engine } = options;
   const model = await loadModel(options);
   const maxBatchSize = options.maxBatchSize ?? 64;
@@ -132,7 +156,8 @@ export async function createOrtClassifier(options: OrtBackendOptions): Promise<C
             modelId: folder.modelId,
           });
         }
-        for (let row = 0; row < part.length; row++) scores.push(logitsToScores(data, row * width, width, folder.multiLabel));
+        for (let row = 0; row < part.length; row++)
+          scores.push(logitsToScores(data, row * width, width, folder.multiLabel));
       }
       return { scores };
     },
@@ -193,7 +218,9 @@ export interface OrtEmbedderOptions extends OrtBackendOptions {
 }
 
 /** Sentence embeddings: pooling + L2 normalisation (+ Matryoshka truncation). */
-export async function createOrtEmbedder(options: OrtEmbedderOptions): Promise<EmbeddingBackendV1 & { readonly tokenizer: TextTokenizer }> {
+export async function createOrtEmbedder(
+  options: OrtEmbedderOptions,
+): Promise<EmbeddingBackendV1 & { readonly tokenizer: TextTokenizer }> {
   const { folder, engine } = options;
   const model = await loadModel(options);
   const maxBatchSize = options.maxBatchSize ?? 64;

@@ -87,7 +87,9 @@ export function parseCsv(text: string): string[][] {
 }
 
 export async function readJailbreakDataset(datasetsDir?: string): Promise<LabelledText[]> {
-  const rows = parseCsv(await readFile(join(resolveDatasetsDir(datasetsDir), DATASET_FILES.jailbreak), 'utf8'));
+  const rows = parseCsv(
+    await readFile(join(resolveDatasetsDir(datasetsDir), DATASET_FILES.jailbreak), 'utf8'),
+  );
   const header = rows[0] ?? [];
   const promptColumn = header.indexOf('prompt');
   const typeColumn = header.indexOf('type');
@@ -99,7 +101,9 @@ export async function readJailbreakDataset(datasetsDir?: string): Promise<Labell
 }
 
 export async function readPiiDataset(datasetsDir?: string): Promise<PiiSentence[]> {
-  const rows = JSON.parse(await readFile(join(resolveDatasetsDir(datasetsDir), DATASET_FILES.pii), 'utf8')) as {
+  const rows = JSON.parse(
+    await readFile(join(resolveDatasetsDir(datasetsDir), DATASET_FILES.pii), 'utf8'),
+  ) as {
     full_text: string;
     template_id: number;
     spans: { entity_type: string; start_position: number; end_position: number }[];
@@ -108,7 +112,11 @@ export async function readPiiDataset(datasetsDir?: string): Promise<PiiSentence[
     id: String(index),
     text: row.full_text,
     group: String(row.template_id),
-    entities: row.spans.map((span) => ({ type: span.entity_type, start: span.start_position, end: span.end_position })),
+    entities: row.spans.map((span) => ({
+      type: span.entity_type,
+      start: span.start_position,
+      end: span.end_position,
+    })),
   }));
 }
 
@@ -126,7 +134,12 @@ export function hash32(text: string): number {
  * Deterministic split: an item goes to validation when the hash of its group key (its own id
  * unless grouped, e.g. PII `template_id`) falls below `fraction`. Same salt ⇒ same split.
  */
-export function splitByKey<T>(items: readonly T[], key: (item: T) => string, fraction: number, salt = 'semroute-v1'): { train: T[]; validation: T[] } {
+export function splitByKey<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  fraction: number,
+  salt = 'semroute-v1',
+): { train: T[]; validation: T[] } {
   const train: T[] = [];
   const validation: T[] = [];
   for (const item of items) {
@@ -138,3 +151,71 @@ export function splitByKey<T>(items: readonly T[], key: (item: T) => string, fra
 
 /** The documented validation splits used by `trainHeads` and BENCHMARKS.md. */
 export const VALIDATION_FRACTION = { domain: 0.15, jailbreak: 0.2, pii: 0.25 } as const;
+
+/**
+ * Grouped, stratified split: whole groups (e.g. PII `template_id`) go to one side only. Groups
+ * are taken in hash order until every label holds at least `fraction` of its occurrences in
+ * validation and validation holds `fraction` of the items. Deterministic.
+ */
+export function splitGrouped<T>(
+  items: readonly T[],
+  group: (item: T) => string,
+  labelsOf: (item: T) => readonly string[],
+  fraction: number,
+  salt = 'semroute-v1',
+): { train: T[]; validation: T[] } {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = group(item);
+    let members = groups.get(key);
+    if (!members) {
+      members = [];
+      groups.set(key, members);
+    }
+    members.push(item);
+  }
+  const order = [...groups.keys()].sort((a, b) => hash32(`${salt}:${a}`) - hash32(`${salt}:${b}`));
+  const totals = new Map<string, number>();
+  for (const item of items)
+    for (const label of labelsOf(item)) totals.set(label, (totals.get(label) ?? 0) + 1);
+  const chosen = new Set<string>();
+  const inValidation = new Map<string, number>();
+  let validationItems = 0;
+  const take = (key: string) => {
+    chosen.add(key);
+    for (const item of groups.get(key)!) {
+      validationItems++;
+      for (const label of labelsOf(item)) inValidation.set(label, (inValidation.get(label) ?? 0) + 1);
+    }
+  };
+  const labels = [...totals.keys()].sort((a, b) => totals.get(a)! - totals.get(b)! || a.localeCompare(b));
+  for (const label of labels) {
+    for (const key of order) {
+      if ((inValidation.get(label) ?? 0) >= fraction * totals.get(label)!) break;
+      if (chosen.has(key) || !groups.get(key)!.some((item) => labelsOf(item).includes(label))) continue;
+      // Never take a group that would leave no training example of a label.
+      take(key);
+    }
+  }
+  for (const key of order) {
+    if (validationItems >= fraction * items.length) break;
+    if (!chosen.has(key)) take(key);
+  }
+  const train: T[] = [];
+  const validation: T[] = [];
+  for (const item of items) (chosen.has(group(item)) ? validation : train).push(item);
+  return { train, validation };
+}
+
+/** The PII split used for training and BENCHMARKS.md: grouped by template, stratified by entity type. */
+export function splitPii(sentences: readonly PiiSentence[]): {
+  train: PiiSentence[];
+  validation: PiiSentence[];
+} {
+  return splitGrouped(
+    sentences,
+    (sentence) => sentence.group,
+    (sentence) => sentence.entities.map((entity) => entity.type),
+    VALIDATION_FRACTION.pii,
+  );
+}

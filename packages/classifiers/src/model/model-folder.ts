@@ -26,7 +26,12 @@ const DTYPE_SUFFIX: Record<ModelDtype, string> = {
 };
 
 /** Label-mapping files the reference router's models ship (override `id2label`). */
-export const LABEL_MAPPING_FILES = ['category_mapping.json', 'pii_type_mapping.json', 'jailbreak_type_mapping.json', 'label_mapping.json'] as const;
+export const LABEL_MAPPING_FILES = [
+  'category_mapping.json',
+  'pii_type_mapping.json',
+  'jailbreak_type_mapping.json',
+  'label_mapping.json',
+] as const;
 
 export interface ModelFolderOptions {
   /** Folder path, or a model id resolved under `modelsDir`. */
@@ -84,21 +89,34 @@ function taskFromConfig(config: Record<string, unknown>): ModelTask {
   return 'feature-extraction';
 }
 
-async function readJson(path: string, what: string, configKey: string | undefined): Promise<Record<string, unknown>> {
+async function readJson(
+  path: string,
+  what: string,
+  configKey: string | undefined,
+): Promise<Record<string, unknown>> {
   const where = configKey ? ` (${configKey})` : '';
-  if (!existsSync(path)) throw new ModelLoadError({ message: `model${where}: missing ${what} at ${path}; ${LAYOUT}`, path });
+  if (!existsSync(path))
+    throw new ModelLoadError({ message: `model${where}: missing ${what} at ${path}; ${LAYOUT}`, path });
   try {
     return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new ModelLoadError({ message: `model${where}: ${what} at ${path} is not valid JSON: ${(error as Error).message}`, path, cause: error });
+    throw new ModelLoadError({
+      message: `model${where}: ${what} at ${path} is not valid JSON: ${(error as Error).message}`,
+      path,
+      cause: error,
+    });
   }
 }
 
 function labelsFromMapping(mapping: Record<string, unknown>): string[] | undefined {
-  const table = Object.entries(mapping).find(([key, value]) => key.startsWith('idx_to_') && typeof value === 'object' && value !== null)?.[1] as
-    | Record<string, string>
-    | undefined;
-  const source = table ?? (Object.keys(mapping).every((key) => /^\d+$/.test(key)) ? (mapping as Record<string, string>) : undefined);
+  const table = Object.entries(mapping).find(
+    ([key, value]) => key.startsWith('idx_to_') && typeof value === 'object' && value !== null,
+  )?.[1] as Record<string, string> | undefined;
+  const source =
+    table ??
+    (Object.keys(mapping).every((key) => /^\d+$/.test(key))
+      ? (mapping as Record<string, string>)
+      : undefined);
   if (!source) return undefined;
   const labels: string[] = [];
   for (const [index, label] of Object.entries(source)) labels[Number(index)] = String(label);
@@ -124,10 +142,14 @@ export async function readModelFolder(options: ModelFolderOptions): Promise<Mode
   const onnxFile = options.onnxFile ?? `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
   const onnxPath = join(dir, onnxFile);
   if (!existsSync(onnxPath)) {
-    throw new ModelLoadError({ message: `model${where}: missing ONNX file ${onnxPath} (dtype ${dtype}); ${LAYOUT}`, path: onnxPath });
+    throw new ModelLoadError({
+      message: `model${where}: missing ONNX file ${onnxPath} (dtype ${dtype}); ${LAYOUT}`,
+      path: onnxPath,
+    });
   }
   let sizeBytes = (await stat(onnxPath)).size;
-  for (const external of [`${onnxPath}_data`, `${onnxPath}.data`]) if (existsSync(external)) sizeBytes += (await stat(external)).size;
+  for (const external of [`${onnxPath}_data`, `${onnxPath}.data`])
+    if (existsSync(external)) sizeBytes += (await stat(external)).size;
 
   const task = taskFromConfig(config);
   if (options.task && options.task !== task) {
@@ -139,7 +161,8 @@ export async function readModelFolder(options: ModelFolderOptions): Promise<Mode
   let labels: string[] = [];
   const id2label = config.id2label as Record<string, string> | undefined;
   if (id2label) for (const [index, label] of Object.entries(id2label)) labels[Number(index)] = String(label);
-  const mappingFile = options.labelMappingFile ?? LABEL_MAPPING_FILES.find((file) => existsSync(join(dir, file)));
+  const mappingFile =
+    options.labelMappingFile ?? LABEL_MAPPING_FILES.find((file) => existsSync(join(dir, file)));
   if (mappingFile) {
     const mapped = labelsFromMapping(await readJson(join(dir, mappingFile), mappingFile, options.configKey));
     if (mapped && mapped.length > 0) labels = mapped;

@@ -34,14 +34,21 @@ export async function createTextTokenizer(options: {
   readonly maxLength?: number;
 }): Promise<TextTokenizer> {
   const module = await importLib('@huggingface/tokenizers', () => import('@huggingface/tokenizers'));
-  const Tokenizer = (module as unknown as { Tokenizer: new (json: object, config: object) => HfTokenizer }).Tokenizer;
+  const Tokenizer = (module as unknown as { Tokenizer: new (json: object, config: object) => HfTokenizer })
+    .Tokenizer;
   const tokenizer = new Tokenizer(options.tokenizerJson, options.tokenizerConfig);
   const configMax = Number(options.tokenizerConfig.model_max_length);
   const maxLength = Math.max(
     1,
-    Math.min(Number.isFinite(configMax) && configMax > 0 && configMax < 1e7 ? configMax : 512, options.maxLength ?? Number.POSITIVE_INFINITY),
+    Math.min(
+      Number.isFinite(configMax) && configMax > 0 && configMax < 1e7 ? configMax : 512,
+      options.maxLength ?? Number.POSITIVE_INFINITY,
+    ),
   );
-  const addedTokens = (options.tokenizerJson.added_tokens as { id: number; content: string; special?: boolean }[] | undefined) ?? [];
+  const addedTokens =
+    (options.tokenizerJson.added_tokens as
+      | { id: number; content: string; special?: boolean }[]
+      | undefined) ?? [];
   const specialIds = new Set(addedTokens.filter((token) => token.special).map((token) => token.id));
   const padToken = String(options.tokenizerConfig.pad_token ?? '[PAD]');
   const padId = tokenizer.token_to_id(padToken) ?? 0;

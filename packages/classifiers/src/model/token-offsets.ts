@@ -23,7 +23,10 @@ function fold(text: string): FoldedText {
   const origin: number[] = [];
   for (let index = 0; index < text.length; index++) {
     const char = text[index]!;
-    const simple = char.charCodeAt(0) < 128 ? char.toLowerCase() : char.normalize('NFD').replace(COMBINING, '').toLowerCase();
+    const simple =
+      char.charCodeAt(0) < 128
+        ? char.toLowerCase()
+        : char.normalize('NFD').replace(COMBINING, '').toLowerCase();
     for (let k = 0; k < simple.length; k++) origin.push(index);
     folded += simple;
   }

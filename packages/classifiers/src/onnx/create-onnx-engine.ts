@@ -20,7 +20,8 @@ export interface OnnxEngineOptions {
 export const ONNX_PROVIDER = 'onnxruntime-node';
 
 export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise<OrtEngine> {
-  const ort = (options.lib ?? (await importLib('onnxruntime-node', () => import('onnxruntime-node')))) as OrtModuleLike & {
+  const ort = (options.lib ??
+    (await importLib('onnxruntime-node', () => import('onnxruntime-node')))) as OrtModuleLike & {
     default?: OrtModuleLike;
   };
   const module: OrtModuleLike = ort.InferenceSession ? ort : (ort.default as OrtModuleLike);
@@ -47,7 +48,11 @@ export async function createOnnxEngine(options: OnnxEngineOptions = {}): Promise
             cause: error,
           });
         }
-        throw new ModelLoadError({ message: `onnxruntime-node: cannot load ${onnxPath}: ${message}`, path: onnxPath, cause: error });
+        throw new ModelLoadError({
+          message: `onnxruntime-node: cannot load ${onnxPath}: ${message}`,
+          path: onnxPath,
+          cause: error,
+        });
       }
     },
   };

@@ -71,7 +71,9 @@ export function ssnValid(value: string): boolean {
 }
 
 function ipv4Valid(value: string): boolean {
-  return value.split('.').every((part) => part.length <= 3 && Number(part) <= 255 && !(part.length > 1 && part[0] === '0'));
+  return value
+    .split('.')
+    .every((part) => part.length <= 3 && Number(part) <= 255 && !(part.length > 1 && part[0] === '0'));
 }
 
 interface Recognizer {
@@ -87,7 +89,8 @@ interface Recognizer {
 
 const TLD = '[a-z]{2,24}';
 /** Words that announce a phone number (checked in the 48 characters before a weak match). */
-const PHONE_CONTEXT = /\b(?:phone|telephone|tel|call|calling|mobile|cell|fax|office|number|contact|reach|text|sms|whatsapp|dial|ring|answering|messages?)\b[^\d]{0,24}$/i;
+const PHONE_CONTEXT =
+  /\b(?:phone|telephone|tel|call|calling|mobile|cell|fax|office|number|contact|reach|text|sms|whatsapp|dial|ring|answering|messages?)\b[^\d]{0,24}$/i;
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 
 const RECOGNIZERS: readonly Recognizer[] = [
@@ -115,7 +118,7 @@ const RECOGNIZERS: readonly Recognizer[] = [
     entity: 'US_SSN',
     pattern: /\b\d{3}([- ]?)\d{2}\1\d{4}\b/g,
     priority: 85,
-    score: 0.85,
+    score: 0.95,
     validate: ssnValid,
   },
   {
@@ -128,7 +131,8 @@ const RECOGNIZERS: readonly Recognizer[] = [
   {
     entity: 'IP_ADDRESS',
     // Full and compressed IPv6 (at least two colons and hex groups).
-    pattern: /(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}(?![\w:])|(?<![\w:])::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?![\w:])/gi,
+    pattern:
+      /(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}(?![\w:])|(?<![\w:])::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?![\w:])/gi,
     priority: 80,
     score: 0.95,
     validate: (match) => match.includes('::') || match.split(':').length === 8,
@@ -142,25 +146,30 @@ const RECOGNIZERS: readonly Recognizer[] = [
   {
     entity: 'DOMAIN_NAME',
     // URLs with a scheme or www., and bare domains with a known-looking TLD.
-    pattern: new RegExp(`\\b(?:https?://|www\\.)[^\\s<>"'()]+|\\b(?:${LABEL}\\.)+(?:com|org|net|edu|gov|io|co|info|biz|de|uk|fr|it|es|nl|be|ch|se|pl|cz|ca|au|br|pt|ru|jp|cn|in|us|eu|hu|si|uy|cy|ai|dev|app)\\b(?:/[^\\s<>"'()]*)?`, 'gi'),
+    pattern: new RegExp(
+      `\\b(?:https?://|www\\.)[^\\s<>"'()]+|\\b(?:${LABEL}\\.)+(?:com|org|net|edu|gov|io|co|info|biz|de|uk|fr|it|es|nl|be|ch|se|pl|cz|ca|au|br|pt|ru|jp|cn|in|us|eu|hu|si|uy|cy|ai|dev|app)\\b(?:/[^\\s<>"'()]*)?`,
+      'gi',
+    ),
     priority: 60,
-    score: 0.9,
+    score: 0.95,
     trim: (match) => match.replace(/[.,;:!?]+$/, ''),
   },
   {
     entity: 'PHONE_NUMBER',
     // Optional +CC, then 2-6 groups of digits separated by space, dash, dot or parentheses, or a
     // plain run of 10-11 digits; 7-15 digits in all. Validation below decides with context.
-    pattern: /(?<![\w+.-])(?:(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]\(?\d{1,8}\)?){1,5}|\+?\d{10,13})(?![\w-]|\.\d)/g,
+    pattern:
+      /(?<![\w+.-])(?:(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]\(?\d{1,8}\)?){1,5}|\+?\d{10,13})(?![\w-]|\.\d)/g,
     priority: 40,
-    score: 0.75,
+    score: 0.9,
     validate: (match, text, start) => {
       const digits = match.replace(/\D/g, '');
       if (digits.length < 7 || digits.length > 15) return false;
       if (/^\d{4}-\d{2}-\d{2}/.test(match)) return false; // ISO date
       if (/^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/.test(match)) return false; // 12/1/1981
       const groups = match.split(/[\s.()-]+/).filter((group) => group !== '').length;
-      const strong = match.startsWith('+') || match.includes('(') || groups >= 3 || (groups >= 2 && digits.length >= 10);
+      const strong =
+        match.startsWith('+') || match.includes('(') || groups >= 3 || (groups >= 2 && digits.length >= 10);
       if (strong) return true;
       // Weak shapes (two short groups, plain digit runs) look like house numbers or ids: need a cue.
       const before = text.slice(Math.max(0, start - 48), start);
@@ -195,7 +204,13 @@ export function recognizePatterns(text: string, options: PatternRecognizerOption
       if (value.length === 0) continue;
       const start = match.index ?? 0;
       if (recognizer.validate && !recognizer.validate(value, text, start)) continue;
-      found.push({ label: recognizer.entity, start, end: start + value.length, score: recognizer.score, priority: recognizer.priority });
+      found.push({
+        label: recognizer.entity,
+        start,
+        end: start + value.length,
+        score: recognizer.score,
+        priority: recognizer.priority,
+      });
     }
   }
   found.sort((a, b) => b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
@@ -212,6 +227,8 @@ export function recognizePatterns(text: string, options: PatternRecognizerOption
  * spans (patterns are validated), other model spans are kept.
  */
 export function mergeEntitySpans(model: readonly TokenSpan[], patterns: readonly TokenSpan[]): TokenSpan[] {
-  const kept = model.filter((span) => !patterns.some((other) => span.start < other.end && other.start < span.end));
+  const kept = model.filter(
+    (span) => !patterns.some((other) => span.start < other.end && other.start < span.end),
+  );
   return [...kept, ...patterns].sort((a, b) => a.start - b.start);
 }

@@ -44,7 +44,9 @@ interface Pending<Input, Output> {
   readonly onAbort: (() => void) | undefined;
 }
 
-export function createBatchQueue<Input, Output>(options: BatchQueueOptions<Input, Output>): BatchQueue<Input, Output> {
+export function createBatchQueue<Input, Output>(
+  options: BatchQueueOptions<Input, Output>,
+): BatchQueue<Input, Output> {
   const maxBatchSize = Math.max(1, options.maxBatchSize ?? 32);
   const maxWaitMs = Math.max(0, options.maxWaitMs ?? 0);
   const maxQueueSize = Math.max(1, options.maxQueueSize ?? 1024);
@@ -75,11 +77,14 @@ export function createBatchQueue<Input, Output>(options: BatchQueueOptions<Input
         .then(
           (outputs) => {
             if (outputs.length !== batch.length) {
-              const failure = error(`batch returned ${outputs.length} outputs for ${batch.length} inputs`, 'classifier_failed');
+              const failure = error(
+                `batch returned ${outputs.length} outputs for ${batch.length} inputs`,
+                'classifier_failed',
+              );
               for (const item of batch) item.reject(failure);
               return;
             }
-            batch.forEach((item, index) => item.resolve(outputs[index]!));
+            for (const [index, item] of batch.entries()) item.resolve(outputs[index]!);
           },
           (failure: unknown) => {
             for (const item of batch) item.reject(failure);
@@ -103,7 +108,9 @@ export function createBatchQueue<Input, Output>(options: BatchQueueOptions<Input
     push(input, pushOptions) {
       if (closed) return Promise.reject(error('queue is closed', 'classifier_failed'));
       if (queue.length >= maxQueueSize) {
-        return Promise.reject(error(`queue full (${maxQueueSize} waiting); shed load or raise maxQueueSize`, 'overloaded'));
+        return Promise.reject(
+          error(`queue full (${maxQueueSize} waiting); shed load or raise maxQueueSize`, 'overloaded'),
+        );
       }
       const signal = pushOptions?.signal;
       if (signal?.aborted) return Promise.reject(error('aborted before classification', 'aborted'));

@@ -20,11 +20,18 @@ export interface OrtSessionLike {
 }
 
 export interface OrtModuleLike {
-  readonly Tensor: new (type: string, data: BigInt64Array | Float32Array, dims: readonly number[]) => OrtTensorLike;
+  readonly Tensor: new (
+    type: string,
+    data: BigInt64Array | Float32Array,
+    dims: readonly number[],
+  ) => OrtTensorLike;
   readonly InferenceSession: {
     create(model: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSessionLike>;
   };
-  readonly env?: { wasm?: { numThreads?: number; simd?: boolean; proxy?: boolean; wasmPaths?: unknown }; logLevel?: string };
+  readonly env?: {
+    wasm?: { numThreads?: number; simd?: boolean; proxy?: boolean; wasmPaths?: unknown };
+    logLevel?: string;
+  };
 }
 
 /** How a backend obtains sessions: onnxruntime-node or onnxruntime-web (WASM). */

@@ -8,7 +8,12 @@
 import type { TokenSpan } from '@semroute/core';
 
 /** Softmax (or element-wise sigmoid for multi-label models) of one logit row. */
-export function logitsToScores(logits: ArrayLike<number>, offset: number, count: number, multiLabel: boolean): Float32Array {
+export function logitsToScores(
+  logits: ArrayLike<number>,
+  offset: number,
+  count: number,
+  multiLabel: boolean,
+): Float32Array {
   const scores = new Float32Array(count);
   if (multiLabel) {
     for (let j = 0; j < count; j++) scores[j] = 1 / (1 + Math.exp(-logits[offset + j]!));
@@ -97,7 +102,13 @@ export function mergeTokenTags(options: {
   const spans: TokenSpan[] = [];
   let current: { label: string; start: number; end: number; sum: number; count: number } | undefined;
   const close = () => {
-    if (current) spans.push({ label: current.label, start: current.start, end: current.end, score: current.sum / current.count });
+    if (current)
+      spans.push({
+        label: current.label,
+        start: current.start,
+        end: current.end,
+        score: current.sum / current.count,
+      });
     current = undefined;
   };
   for (let t = 0; t < options.best.length; t++) {
@@ -110,7 +121,8 @@ export function mergeTokenTags(options: {
       close();
       continue;
     }
-    const startsNew = prefix === 'B' || prefix === 'S' || prefix === 'U' || !current || current.label !== entity;
+    const startsNew =
+      prefix === 'B' || prefix === 'S' || prefix === 'U' || !current || current.label !== entity;
     if (startsNew) {
       close();
       current = { label: entity, start, end, sum: options.probability[t]!, count: 1 };

@@ -7,12 +7,23 @@
  * @module
  */
 import { dirname, basename as pathBasename } from 'node:path';
-import type { ClassifierBackendV1, EmbeddingBackendV1, TokenClassifierBackendV1, TokenSpan } from '@semroute/core';
+import type {
+  ClassifierBackendV1,
+  EmbeddingBackendV1,
+  TokenClassifierBackendV1,
+  TokenSpan,
+} from '@semroute/core';
 import { ClassifierError, ModelLoadError } from '@semroute/core';
 import { importLib } from '../internal/import-lib.js';
 import { configMaxLength, type ModelFolder } from '../model/model-folder.js';
 import { createTextTokenizer } from '../model/text-tokenizer.js';
-import { entityLabels, logitsToScores, mergeTokenTags, type Pooling, poolHiddenStates } from '../runtime/post-process.js';
+import {
+  entityLabels,
+  logitsToScores,
+  mergeTokenTags,
+  type Pooling,
+  poolHiddenStates,
+} from '../runtime/post-process.js';
 
 export const TRANSFORMERS_PROVIDER = 'transformers.js';
 
@@ -41,23 +52,33 @@ interface TensorLike {
 
 interface PipelineLike {
   (texts: string | string[], options?: Record<string, unknown>): Promise<unknown>;
-  readonly model: ((inputs: Record<string, unknown>) => Promise<{ logits: TensorLike }>) & { dispose?(): Promise<void> };
+  readonly model: ((inputs: Record<string, unknown>) => Promise<{ logits: TensorLike }>) & {
+    dispose?(): Promise<void>;
+  };
   dispose?(): Promise<void>;
 }
 
 /** transformers.js keeps its env on the module; loads are serialised so each sees its own path. */
 let loading: Promise<unknown> = Promise.resolve();
 
-async function loadPipeline(task: string, options: TransformersBackendOptions): Promise<{ pipe: PipelineLike; lib: TransformersModule }> {
+async function loadPipeline(
+  task: string,
+  options: TransformersBackendOptions,
+): Promise<{ pipe: PipelineLike; lib: TransformersModule }> {
   const lib = (options.lib ??
-    (await importLib('@huggingface/transformers', () => import('@huggingface/transformers')))) as unknown as TransformersModule;
+    (await importLib(
+      '@huggingface/transformers',
+      () => import('@huggingface/transformers'),
+    ))) as unknown as TransformersModule;
   const { folder } = options;
   const run = async () => {
     lib.env.allowRemoteModels = options.allowRemoteModels ?? false;
     lib.env.allowLocalModels = true;
     lib.env.localModelPath = `${dirname(folder.dir)}/`;
     const file = pathBasename(folder.onnxFile, '.onnx');
-    const suffix = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4' }[folder.dtype];
+    const suffix = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4' }[
+      folder.dtype
+    ];
     const modelFileName = suffix && file.endsWith(suffix) ? file.slice(0, -suffix.length) : file;
     try {
       return await lib.pipeline(task, folder.modelId, {
@@ -90,7 +111,9 @@ function failure(folder: ModelFolder, error: unknown): ClassifierError {
   });
 }
 
-export async function createTransformersClassifier(options: TransformersBackendOptions): Promise<ClassifierBackendV1> {
+export async function createTransformersClassifier(
+  options: TransformersBackendOptions,
+): Promise<ClassifierBackendV1> {
   const { folder } = options;
   const { pipe } = await loadPipeline('text-classification', options);
   const index = new Map(folder.labels.map((label, position) => [label, position]));
@@ -104,8 +127,13 @@ export async function createTransformersClassifier(options: TransformersBackendO
       if (texts.length === 0) return { scores: [] };
       let output: { label: string; score: number }[][];
       try {
-        const raw = (await pipe([...texts], { top_k: null })) as { label: string; score: number }[] | { label: string; score: number }[][];
-        output = texts.length === 1 && !Array.isArray(raw[0]) ? [raw as { label: string; score: number }[]] : (raw as { label: string; score: number }[][]);
+        const raw = (await pipe([...texts], { top_k: null })) as
+          | { label: string; score: number }[]
+          | { label: string; score: number }[][];
+        output =
+          texts.length === 1 && !Array.isArray(raw[0])
+            ? [raw as { label: string; score: number }[]]
+            : (raw as { label: string; score: number }[][]);
       } catch (error) {
         throw failure(folder, error);
       }
@@ -125,7 +153,9 @@ export async function createTransformersClassifier(options: TransformersBackendO
   };
 }
 
-export async function createTransformersTokenClassifier(options: TransformersBackendOptions): Promise<TokenClassifierBackendV1> {
+export async function createTransformersTokenClassifier(
+  options: TransformersBackendOptions,
+): Promise<TokenClassifierBackendV1> {
   const { folder } = options;
   const { pipe, lib } = await loadPipeline('token-classification', options);
   // Same tokenizer files and library as the pipeline's; used for ids and character offsets.
@@ -158,7 +188,10 @@ export async function createTransformersTokenClassifier(options: TransformersBac
         ({ logits } = await pipe.model({
           input_ids: new lib.Tensor('int64', ids, [texts.length, sequence]),
           attention_mask: new lib.Tensor('int64', mask, [texts.length, sequence]),
-          token_type_ids: new lib.Tensor('int64', new BigInt64Array(texts.length * sequence), [texts.length, sequence]),
+          token_type_ids: new lib.Tensor('int64', new BigInt64Array(texts.length * sequence), [
+            texts.length,
+            sequence,
+          ]),
         }));
       } catch (error) {
         throw failure(folder, error);
@@ -189,12 +222,18 @@ export interface TransformersEmbedderOptions extends TransformersBackendOptions 
   readonly dimensions?: number;
 }
 
-export async function createTransformersEmbedder(options: TransformersEmbedderOptions): Promise<EmbeddingBackendV1> {
+export async function createTransformersEmbedder(
+  options: TransformersEmbedderOptions,
+): Promise<EmbeddingBackendV1> {
   const { folder } = options;
   const { pipe } = await loadPipeline('feature-extraction', options);
   const dimensions = options.dimensions ?? folder.hiddenSize;
   if (dimensions === undefined) {
-    throw new ClassifierError({ message: `${folder.modelId}: config.json has no hidden_size; pass dimensions`, backend: TRANSFORMERS_PROVIDER, modelId: folder.modelId });
+    throw new ClassifierError({
+      message: `${folder.modelId}: config.json has no hidden_size; pass dimensions`,
+      backend: TRANSFORMERS_PROVIDER,
+      modelId: folder.modelId,
+    });
   }
   return {
     specificationVersion: 'v1',
@@ -206,7 +245,10 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
       if (texts.length === 0) return { embeddings: [] };
       let output: TensorLike;
       try {
-        output = (await pipe([...texts], { pooling: options.pooling ?? 'mean', normalize: false })) as TensorLike;
+        output = (await pipe([...texts], {
+          pooling: options.pooling ?? 'mean',
+          normalize: false,
+        })) as TensorLike;
       } catch (error) {
         throw failure(folder, error);
       }

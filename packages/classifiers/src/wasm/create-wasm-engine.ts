@@ -21,7 +21,10 @@ export interface WasmEngineOptions {
 export const WASM_PROVIDER = 'onnxruntime-web';
 
 export async function createWasmEngine(options: WasmEngineOptions = {}): Promise<OrtEngine> {
-  const ort = (options.lib ?? (await importLib('onnxruntime-web', () => import('onnxruntime-web')))) as OrtModuleLike & { default?: OrtModuleLike };
+  const ort = (options.lib ??
+    (await importLib('onnxruntime-web', () => import('onnxruntime-web')))) as OrtModuleLike & {
+    default?: OrtModuleLike;
+  };
   const module: OrtModuleLike = ort.InferenceSession ? ort : (ort.default as OrtModuleLike);
   if (module.env?.wasm) {
     module.env.wasm.numThreads = options.numThreads ?? 1;
@@ -34,9 +37,16 @@ export async function createWasmEngine(options: WasmEngineOptions = {}): Promise
     async createSession(onnxPath) {
       try {
         const bytes = await readModel(onnxPath);
-        return await module.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+        return await module.InferenceSession.create(bytes, {
+          executionProviders: ['wasm'],
+          graphOptimizationLevel: 'all',
+        });
       } catch (error) {
-        throw new ModelLoadError({ message: `onnxruntime-web: cannot load ${onnxPath}: ${(error as Error).message}`, path: onnxPath, cause: error });
+        throw new ModelLoadError({
+          message: `onnxruntime-web: cannot load ${onnxPath}: ${(error as Error).message}`,
+          path: onnxPath,
+          cause: error,
+        });
       }
     },
   };

@@ -1,0 +1,62 @@
+/**
+ * PII signal: token-classifier spans merged with pattern recognisers (Presidio names). Matches
+ * when an entity type outside `pii_types_allowed` is found at or above the threshold. `labels`
+ * holds every detected type; `evidence` the disallowed ones with offsets.
+ *
+ * @module
+ */
+import type { SignalExtractorV1, SignalInput, SignalResult, TokenSpan } from '@semroute/core';
+import type { LoadedTokenClassifier } from '../backends/create-model-loader.js';
+import { mergeEntitySpans, recognizePatterns } from '../pii-patterns/pii-pattern-recognizers.js';
+import { createRequestMemo, errorResult, signalTexts } from './signal-helpers.js';
+
+const spanMemo = createRequestMemo<TokenSpan[][]>();
+
+/** Finds PII entities in one text: model spans (when a model is given) plus pattern spans. */
+export async function detectPii(
+  text: string,
+  model: LoadedTokenClassifier | undefined,
+  signal?: AbortSignal,
+): Promise<TokenSpan[]> {
+  const modelSpans = model ? await model.classifyTokens(text, signal ? { signal } : {}) : [];
+  return mergeEntitySpans(modelSpans, recognizePatterns(text));
+}
+
+export interface PiiSignalOptions {
+  readonly name: string;
+  readonly model: LoadedTokenClassifier | undefined;
+  readonly threshold: number;
+  readonly includeHistory: boolean;
+  readonly allowed: readonly string[];
+}
+
+export function createPiiExtractor(options: PiiSignalOptions): SignalExtractorV1 {
+  const allowed = new Set(options.allowed.map((type) => type.toUpperCase()));
+  return {
+    specificationVersion: 'v1',
+    kind: 'pii',
+    name: options.name,
+    async extract(input: SignalInput, callOptions): Promise<SignalResult> {
+      try {
+        const texts = signalTexts(input, options.includeHistory);
+        const all = await spanMemo.get(
+          input,
+          `${options.model?.folder.dir ?? 'patterns'}\u0000${texts.length === 1 ? 'last' : 'history'}`,
+          () => Promise.all(texts.map((text) => detectPii(text, options.model, callOptions.signal))),
+        );
+        const found = all.flat().filter((span) => span.score >= options.threshold);
+        const types = [...new Set(found.map((span) => span.label))].sort();
+        const disallowed = found.filter((span) => !allowed.has(span.label));
+        if (disallowed.length === 0) return { status: 'unmatched', confidence: 1, labels: types };
+        return {
+          status: 'matched',
+          confidence: Math.max(...disallowed.map((span) => span.score)),
+          labels: types,
+          evidence: disallowed.map((span) => `${span.label}@${span.start}-${span.end}`),
+        };
+      } catch (error) {
+        return errorResult('pii', options.name, error);
+      }
+    },
+  };
+}
