@@ -7,6 +7,7 @@ import type { TokenSpan } from '@semroute/core';
 import { type BackendKind, createModelLoader } from '../backends/create-model-loader.js';
 import { DEFAULT_MODEL_IDS } from '../build/default-model-ids.js';
 import { createLanguageIdentifier } from '../fasttext/create-language-identifier.js';
+import { createPersonRecognizer } from '../pii-patterns/person-recognizer.js';
 import { detectPii } from '../signals/pii-signal.js';
 
 export type ClassifyTask = 'domain' | 'jailbreak' | 'pii' | 'language' | 'embed';
@@ -71,7 +72,7 @@ export async function classifyText(options: {
     }
     if (task === 'pii') {
       const model = await loader.loadTokenClassifier({ model: options.model ?? DEFAULT_MODEL_IDS.pii });
-      const spans = await detectPii(text, model);
+      const spans = await detectPii(text, model, { person: await createPersonRecognizer() });
       return {
         task,
         model: model.folder.modelId,

