@@ -104,6 +104,21 @@ describe('backend parity', () => {
     });
   });
 
+  it('a BERT-shaped export ([CLS]/[SEP], token_type_ids, attention layers) loads unchanged on every backend', async () => {
+    const backends: ClassifierBackendV1[] = [
+      await createOnnxClassifier({ model: models.bert }),
+      await createWasmClassifier({ model: models.bert }),
+      await createTransformersClassifier({ model: models.bert }),
+    ];
+    const texts = ['Hello world!', 'the cat sat on the mat', 'John Smith lives in Paris.'];
+    const results = await Promise.all(backends.map((backend) => backend.doClassify({ texts })));
+    expectClose(results[0]!.scores, results[1]!.scores);
+    expectClose(results[0]!.scores, results[2]!.scores);
+    // Padding must not change a row's result (mask applied inside attention).
+    const alone = await backends[0]!.doClassify({ texts: ['Hello world!'] });
+    expectClose(alone.scores, [results[0]!.scores[0]!]);
+  });
+
   it('truncates inputs to the model max length', async () => {
     const backend = await createOnnxClassifier({ model: models.classifier });
     const long = Array.from({ length: 200 }, () => 'hello world').join(' ');

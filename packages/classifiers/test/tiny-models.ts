@@ -12,6 +12,7 @@ import {
   writeModelFolder,
 } from '../src/build/hf-layout.js';
 import {
+  buildEncoderClassifierGraph,
   buildFeatureExtractionGraph,
   buildSequenceClassifierGraph,
   buildTokenClassifierGraph,
@@ -70,6 +71,8 @@ export interface TinyModels {
   readonly embedding: string;
   readonly classifier: string;
   readonly tokens: string;
+  /** BERT-shaped: [CLS]/[SEP] post-processor, token_type_ids input, transformer layers, CLS head. */
+  readonly bert: string;
 }
 
 export async function buildTinyModels(root?: string): Promise<TinyModels> {
@@ -133,5 +136,27 @@ export async function buildTinyModels(root?: string): Promise<TinyModels> {
       layers: [layer(random, DIMENSIONS * 3, TINY_TAGS.length, 'none')],
     }),
   });
-  return { root: dir, embedding, classifier, tokens };
+  const bert = join(dir, 'tiny-bert');
+  await writeModelFolder({
+    dir: bert,
+    config: modelConfigJson({
+      architecture: 'BertForSequenceClassification',
+      labels: TINY_LABELS,
+      hiddenSize: 32,
+      vocabSize: rows,
+      maxLength: 16,
+    }),
+    tokenizer: wordPieceTokenizerJson(TINY_WORDS, { lowercase: true, clsSep: true }),
+    tokenizerConfig: tokenizerConfigJson({ lowercase: true, maxLength: 16 }),
+    onnx: await buildEncoderClassifierGraph({
+      vocabSize: rows,
+      hidden: 32,
+      layers: 2,
+      heads: 4,
+      intermediate: 64,
+      classes: TINY_LABELS.length,
+      seed: 3,
+    }),
+  });
+  return { root: dir, embedding, classifier, tokens, bert };
 }

@@ -18,7 +18,7 @@ export type ModelArchitecture = 'BertModel' | 'BertForSequenceClassification' | 
 /** A WordPiece tokenizer over whole words (no sub-word pieces), `[PAD] [UNK] [CLS] [SEP]` first. */
 export function wordPieceTokenizerJson(
   vocabulary: readonly string[],
-  options: { readonly lowercase: boolean },
+  options: { readonly lowercase: boolean; readonly clsSep?: boolean },
 ): Record<string, unknown> {
   const vocab: Record<string, number> = {};
   SPECIAL_TOKENS.forEach((token, id) => {
@@ -47,8 +47,29 @@ export function wordPieceTokenizerJson(
       lowercase: options.lowercase,
     },
     pre_tokenizer: { type: 'BertPreTokenizer' },
-    // No [CLS]/[SEP]: they would dilute mean pooling over word vectors.
-    post_processor: null,
+    // No [CLS]/[SEP] for the GloVe models: they would dilute mean pooling over word vectors.
+    // BERT-style models (clsSep) wrap every sequence as [CLS] … [SEP].
+    post_processor: options.clsSep
+      ? {
+          type: 'TemplateProcessing',
+          single: [
+            { SpecialToken: { id: '[CLS]', type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '[SEP]', type_id: 0 } },
+          ],
+          pair: [
+            { SpecialToken: { id: '[CLS]', type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '[SEP]', type_id: 0 } },
+            { Sequence: { id: 'B', type_id: 1 } },
+            { SpecialToken: { id: '[SEP]', type_id: 1 } },
+          ],
+          special_tokens: {
+            '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] },
+            '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] },
+          },
+        }
+      : null,
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: {
       type: 'WordPiece',

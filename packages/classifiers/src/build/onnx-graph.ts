@@ -109,6 +109,7 @@ async function encode(
   graph: GraphBuilder,
   output: { name: string; dims: readonly (string | number)[] },
   producer: string,
+  options: { readonly opset?: number; readonly inputs?: readonly string[] } = {},
 ): Promise<Uint8Array> {
   const module = await importLib('onnx-proto', () => import('onnx-proto'));
   const onnx =
@@ -130,7 +131,7 @@ async function encode(
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: producer,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: options.opset ?? OPSET }],
     graph: {
       name: 'main',
       node: graph.nodes.map((node) => ({
@@ -140,10 +141,9 @@ async function encode(
         attribute: [...(node.attribute ?? [])],
       })),
       initializer: graph.initializers,
-      input: [
-        valueInfo('input_ids', INT64, ['batch', 'sequence']),
-        valueInfo('attention_mask', INT64, ['batch', 'sequence']),
-      ],
+      input: (options.inputs ?? ['input_ids', 'attention_mask']).map((name) =>
+        valueInfo(name, INT64, ['batch', 'sequence']),
+      ),
       output: [valueInfo(output.name, FLOAT, output.dims)],
     } as never,
   });
@@ -255,4 +255,118 @@ export async function buildTokenClassifierGraph(options: {
     { name: 'logits', dims: ['batch', 'sequence', classes] },
     'semroute-glove-token-classifier',
   );
+}
+
+/**
+ * A BERT-shaped transformer encoder with random weights and a CLS classification head
+ * (`BertForSequenceClassification`-like: inputs input_ids, attention_mask, token_type_ids;
+ * output logits). For benchmarks and layout tests only; opset 17 (LayerNormalization).
+ */
+export async function buildEncoderClassifierGraph(options: {
+  readonly vocabSize: number;
+  readonly hidden: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly intermediate: number;
+  readonly classes: number;
+  readonly seed: number;
+}): Promise<Uint8Array> {
+  const { hidden, heads } = options;
+  const headSize = hidden / heads;
+  let state = options.seed >>> 0;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const weights = (length: number, scale: number) =>
+    Float32Array.from({ length }, () => (random() * 2 - 1) * scale);
+  const graph = new GraphBuilder();
+  const ones = (name: string) => graph.floatTensor(name, [hidden], new Float32Array(hidden).fill(1));
+  const zeros = (name: string, size = hidden) => graph.floatTensor(name, [size], new Float32Array(size));
+  const layerNorm = (input: string, name: string) =>
+    graph.node(
+      'LayerNormalization',
+      [input, ones(`${name}_gamma`), zeros(`${name}_beta`)],
+      [intAttribute('axis', -1), { name: 'epsilon', type: 1, f: 1e-12 }],
+    );
+  const linear = (input: string, name: string, inputs: number, outputs: number) =>
+    graph.node('Add', [
+      graph.node('MatMul', [
+        input,
+        graph.floatTensor(`${name}_w`, [inputs, outputs], weights(inputs * outputs, Math.sqrt(1 / inputs))),
+      ]),
+      zeros(`${name}_b`, outputs),
+    ]);
+  const words = graph.floatTensor(
+    'word_embeddings',
+    [options.vocabSize, hidden],
+    weights(options.vocabSize * hidden, 0.05),
+  );
+  const types = graph.floatTensor('token_type_embeddings', [2, hidden], weights(2 * hidden, 0.05));
+  let x = layerNorm(
+    graph.node('Add', [
+      graph.node('Gather', [words, 'input_ids'], [intAttribute('axis', 0)]),
+      graph.node('Gather', [types, 'token_type_ids'], [intAttribute('axis', 0)]),
+    ]),
+    'embeddings_ln',
+  );
+  // Additive mask [batch, 1, 1, seq]: 0 for tokens, -1e4 for padding.
+  const maskFloat = graph.node('Cast', ['attention_mask'], [intAttribute('to', FLOAT)]);
+  const maskBias = graph.node('Mul', [
+    graph.node('Sub', [graph.floatTensor('one', [], Float32Array.of(1)), maskFloat]),
+    graph.floatTensor('minus_big', [], Float32Array.of(-1e4)),
+  ]);
+  const mask4 = graph.node('Unsqueeze', [maskBias, graph.int64Tensor('mask_axes', [1, 2])]);
+  const splitShape = graph.int64Tensor('split_shape', [0, 0, heads, headSize]);
+  const mergeShape = graph.int64Tensor('merge_shape', [0, 0, hidden]);
+  const scale = graph.floatTensor('attention_scale', [], Float32Array.of(1 / Math.sqrt(headSize)));
+  for (let layer = 0; layer < options.layers; layer++) {
+    const split = (input: string) =>
+      graph.node(
+        'Transpose',
+        [graph.node('Reshape', [input, splitShape])],
+        [intsAttribute('perm', [0, 2, 1, 3])],
+      );
+    const q = split(linear(x, `l${layer}_q`, hidden, hidden));
+    const k = graph.node(
+      'Transpose',
+      [graph.node('Reshape', [linear(x, `l${layer}_k`, hidden, hidden), splitShape])],
+      [intsAttribute('perm', [0, 2, 3, 1])],
+    );
+    const v = split(linear(x, `l${layer}_v`, hidden, hidden));
+    const scores = graph.node('Add', [graph.node('Mul', [graph.node('MatMul', [q, k]), scale]), mask4]);
+    const probabilities = graph.node('Softmax', [scores], [intAttribute('axis', -1)]);
+    const context = graph.node('Reshape', [
+      graph.node(
+        'Transpose',
+        [graph.node('MatMul', [probabilities, v])],
+        [intsAttribute('perm', [0, 2, 1, 3])],
+      ),
+      mergeShape,
+    ]);
+    x = layerNorm(graph.node('Add', [x, linear(context, `l${layer}_o`, hidden, hidden)]), `l${layer}_ln1`);
+    const feedForward = linear(
+      graph.node('Relu', [linear(x, `l${layer}_ff1`, hidden, options.intermediate)]),
+      `l${layer}_ff2`,
+      options.intermediate,
+      hidden,
+    );
+    x = layerNorm(graph.node('Add', [x, feedForward]), `l${layer}_ln2`);
+  }
+  const cls = graph.node('Gather', [x, graph.int64Tensor('cls_index', [0])], [intAttribute('axis', 1)]);
+  const pooled = graph.node('Reshape', [cls, graph.int64Tensor('pooled_shape', [-1, hidden])]);
+  graph.node(
+    'Gemm',
+    [
+      pooled,
+      graph.floatTensor('classifier_w', [hidden, options.classes], weights(hidden * options.classes, 0.1)),
+      zeros('classifier_b', options.classes),
+    ],
+    [],
+    'logits',
+  );
+  return encode(graph, { name: 'logits', dims: ['batch', options.classes] }, 'semroute-random-encoder', {
+    opset: 17,
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+  });
 }
