@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_MODEL_IDS } from './default-model-ids.js';
 import { type EmbeddingTable, removeComponent, sifTable, tokenTable } from './glove-features.js';
 import { type GloveTable, loadGloveVectors, resolveGlovePath } from './glove-vectors.js';
@@ -202,6 +202,51 @@ export async function buildDefaultModels(
     progress(`models in ${options.modelsDir} are up to date`);
     return { modelsDir: options.modelsDir, built: [], upToDate: true };
   }
+  // Several processes (test workers, a CLI and a build script) may ask at once: one builds, the
+  // others wait for it and then find the folder up to date.
+  const release = await acquireBuildLock(options.modelsDir, progress);
+  try {
+    if (!options.force && (await defaultModelsUpToDate(options.modelsDir, headsDir))) {
+      return { modelsDir: options.modelsDir, built: [], upToDate: true };
+    }
+    return await buildUnlocked(options, headsDir, progress);
+  } finally {
+    await release();
+  }
+}
+
+const LOCK_STALE_MS = 10 * 60_000;
+
+async function acquireBuildLock(
+  modelsDir: string,
+  progress: (message: string) => void,
+): Promise<() => Promise<void>> {
+  await mkdir(dirname(resolve(modelsDir)), { recursive: true });
+  const lock = `${resolve(modelsDir)}.build-lock`;
+  let announced = false;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > LOCK_STALE_MS) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!announced) progress(`waiting for another build of ${modelsDir}`);
+      announced = true;
+      await new Promise((done) => setTimeout(done, 250));
+    }
+  }
+}
+
+async function buildUnlocked(
+  options: BuildDefaultModelsOptions,
+  headsDir: string,
+  progress: (message: string) => void,
+): Promise<BuildDefaultModelsResult> {
   const embeddingHead = await readHead<EmbeddingHead>(headsDir, DEFAULT_MODEL_IDS.embedding);
   const domainHead = await readHead<ClassifierHead>(headsDir, DEFAULT_MODEL_IDS.domain);
   const jailbreakHead = await readHead<ClassifierHead>(headsDir, DEFAULT_MODEL_IDS.jailbreak);

@@ -196,7 +196,12 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
     // window model tags common words in benign prompts. Truncated to sentence-like lengths.
     const negatives: PiiSentence[] = domainSplit.train
       .slice(0, TRAINING_RECIPES.pii.negatives)
-      .map((row) => ({ id: `negative-${row.id}`, text: row.text.slice(0, 300), group: 'negative', entities: [] }));
+      .map((row) => ({
+        id: `negative-${row.id}`,
+        text: row.text.slice(0, 300),
+        group: 'negative',
+        entities: [],
+      }));
     const rows = tokenTrainingRows(cased, casedTokenizer, [...split.train, ...negatives], labels);
     progress(
       `training ${DEFAULT_MODEL_IDS.pii} on ${split.train.length} sentences (${rows.targets.length} tokens)`,
@@ -257,7 +262,11 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
         validationSentences: split.validation.length,
         recipe,
       },
-      metrics: { micro: metrics.micro, perEntity: metrics.perEntity, benignFalsePositiveRate: await benignRate() },
+      metrics: {
+        micro: metrics.micro,
+        perEntity: metrics.perEntity,
+        benignFalsePositiveRate: await benignRate(),
+      },
     };
     await writeHead(headsDir, DEFAULT_MODEL_IDS.pii, head);
     report.pii = Object.fromEntries(metrics.perEntity.map((entry) => [entry.label, entry.f1]));

@@ -35,7 +35,9 @@ export async function detectPii(
   options: { readonly signal?: AbortSignal; readonly person?: PersonRecognizer } = {},
 ): Promise<TokenSpan[]> {
   let spans: TokenSpan[] = model
-    ? (await model.classifyTokens(text, options.signal ? { signal: options.signal } : {})).filter((span) => plausibleSpan(text, span))
+    ? (await model.classifyTokens(text, options.signal ? { signal: options.signal } : {})).filter((span) =>
+        plausibleSpan(text, span),
+      )
     : [];
   if (options.person) {
     const people = options.person(text);
