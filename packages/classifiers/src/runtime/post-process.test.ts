@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entityLabels, logitsToScores, mergeTokenTags, poolHiddenStates } from './post-process.js';
+import { entityLabels, logitsToScores, mergeTokenTags, poolHiddenStates, topLabels } from './post-process.js';
 
 describe('logitsToScores', () => {
   it('applies softmax, or element-wise sigmoid for multi-label models', () => {
@@ -69,5 +69,17 @@ describe('mergeTokenTags', () => {
       ['EMAIL', 6, 7],
     ]);
     expect(entityLabels(labels)).toEqual(['PERSON', 'GPE', 'EMAIL']);
+  });
+});
+
+describe('topLabels', () => {
+  it('ranks labels, applies the threshold and keeps the top k', () => {
+    expect(topLabels([0.1, 0.6, 0.3], ['a', 'b', 'c'], { k: 2 })).toEqual([
+      { label: 'b', score: 0.6 },
+      { label: 'c', score: 0.3 },
+    ]);
+    expect(topLabels([0.1, 0.6, 0.3], ['a', 'b', 'c'], { threshold: 0.5 })).toEqual([
+      { label: 'b', score: 0.6 },
+    ]);
   });
 });

@@ -146,3 +146,18 @@ export function entityLabels(tags: readonly string[], outside = 'O'): string[] {
   }
   return [...seen];
 }
+
+/** The `k` best labels of one score vector at or above `threshold`, best first. */
+export function topLabels(
+  scores: ArrayLike<number>,
+  labels: readonly string[],
+  options: { readonly k?: number; readonly threshold?: number } = {},
+): { readonly label: string; readonly score: number }[] {
+  const ranked: { label: string; score: number }[] = [];
+  for (let index = 0; index < labels.length; index++) {
+    const score = scores[index] ?? 0;
+    if (score >= (options.threshold ?? 0)) ranked.push({ label: labels[index]!, score });
+  }
+  ranked.sort((a, b) => b.score - a.score);
+  return ranked.slice(0, options.k ?? ranked.length);
+}
