@@ -82,6 +82,7 @@ export {
   mergeTokenTags,
   type Pooling,
   poolHiddenStates,
+  topLabels,
 } from './runtime/post-process.js';
 export {
   CLASSIFIER_SIGNAL_KINDS,
