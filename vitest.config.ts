@@ -12,6 +12,11 @@ export default defineConfig({
     alias: [
       { find: /^@semroute\/core\/test$/, replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)) },
       alias('core', './packages/core/src/index.ts'),
+      {
+        find: /^@semroute\/extproc\/node$/,
+        replacement: fileURLToPath(new URL('./packages/extproc/src/node/index.ts', import.meta.url)),
+      },
+      alias('extproc', './packages/extproc/src/index.ts'),
     ],
   },
   test: {

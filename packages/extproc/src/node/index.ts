@@ -1,0 +1,11 @@
+/**
+ * Node host of `@semroute/extproc`: the standalone gRPC server.
+ *
+ * @module
+ */
+export {
+  type ExtProcServerHandle,
+  type ExtProcTlsOptions,
+  type ServeExtProcOptions,
+  serveExtProc,
+} from './serve.js';
