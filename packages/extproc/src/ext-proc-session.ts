@@ -236,6 +236,7 @@ export class ExtProcSession {
       case 'response_trailers':
         this.send({ response_trailers: {} });
         this.finalizeResponse(false);
+        this.completeExchange();
         return undefined;
       default:
         // No oneof member: there is no reply kind that could match, so close with an error.
@@ -526,6 +527,9 @@ export class ExtProcSession {
     this.immediateSent = true;
     this.headersReplyHeld = false;
     this.finalized = true;
+    // Envoy ignores anything after an immediate response; end the stream now.
+    this.queue.length = 0;
+    this.completeExchange();
     this.report({
       kind: 'immediate',
       reason,
@@ -574,7 +578,14 @@ export class ExtProcSession {
       response.mode_override = { response_header_mode: 'SEND', response_body_mode: 'STREAMED' };
     }
     this.send(response);
-    if (message.end_of_stream) this.finalizeResponse(false);
+    if (message.end_of_stream) {
+      this.finalizeResponse(false);
+      this.completeExchange();
+    } else if (this.responseBodyMode === 'NONE' && !response.mode_override) {
+      // No body will be sent to us: nothing left to process for this request.
+      this.finalizeResponse(false);
+      this.completeExchange();
+    }
   }
 
   private onResponseBody(message: HttpBody): void {
@@ -609,7 +620,23 @@ export class ExtProcSession {
         }
       }
     }
-    if (message.end_of_stream) this.finalizeResponse(false);
+    if (message.end_of_stream) {
+      this.finalizeResponse(false);
+      this.completeExchange();
+    }
+  }
+
+  /**
+   * The exchange is over: end the stream with OK ourselves. An OK close only tells Envoy to stop
+   * consulting us, which is moot now, and it spares Envoy the RST_STREAM it sends by default after
+   * its last message — Node's HTTP/2 server (nghttp2 ≥ 1.57, CVE-2023-44487 mitigation) answers
+   * more than 1,000 received resets at over 33/s with GOAWAY, killing every stream on the
+   * connection.
+   */
+  private completeExchange(): void {
+    if (this.closed || this.observability || this.queue.length > 0) return;
+    this.closed = true;
+    this.host.end();
   }
 
   /** Accounting and cache write, once per stream. `aborted`: the stream ended before the response did. */

@@ -272,25 +272,32 @@ describe('timeouts', () => {
 
   it('override_message_timeout extends the timer once, only with max_message_timeout', async () => {
     const clock = createManualClock();
+    let overrideWritten: () => void = () => {};
+    let answer: () => void = () => {};
     const extendThenAnswer: Script = (request, controls) => {
       if (request.request === 'request_headers') {
         controls.write({ override_message_timeout: { seconds: 1, nanos: 0 } });
-        setTimeout(() => controls.write({ request_headers: {} }), 60);
+        answer = () => controls.write({ request_headers: {} });
+        overrideWritten();
       } else controls.write(continueReply(request));
     };
-    const envoy = await envoyFor(extendThenAnswer, { maxMessageTimeoutMs: 2000 }, clock);
-    const pending = envoy.exchange(GET);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    clock.advance(500);
-    const result = await pending;
-    expect(result.status).toBe(200);
-    expect(result.counters.override_message_timeout_applied).toBe(1);
-
-    const noMax = await envoyFor(extendThenAnswer, {}, clock);
-    const pending2 = noMax.exchange(GET);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    clock.advance(500);
-    expect((await pending2).status).toBe(504);
+    for (const [max, expected] of [
+      [2000, 200],
+      [0, 504],
+    ] as const) {
+      const envoy = await envoyFor(extendThenAnswer, { maxMessageTimeoutMs: max }, clock);
+      const written = new Promise<void>((resolve) => {
+        overrideWritten = resolve;
+      });
+      const pending = envoy.exchange(GET);
+      await written;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      clock.advance(500);
+      answer();
+      const result = await pending;
+      expect(result.status).toBe(expected);
+      expect(result.counters.override_message_timeout_applied).toBe(max > 0 ? 1 : 0);
+    }
   });
 });
 

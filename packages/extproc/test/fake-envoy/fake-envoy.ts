@@ -412,6 +412,9 @@ class ExchangeRun {
   }
 
   private async closeStream(): Promise<void> {
+    // Envoy resets the side stream when the filter is destroyed, after the downstream response
+    // is written: a server that ended the stream right after its last reply is not reset.
+    if (!this.stream.isEnded && !this.observability && this.config.closeMode !== 'graceful') await this.stream.waitForEnd(50);
     if (this.stream.isEnded) return;
     if (this.config.closeMode === 'graceful' || this.observability) {
       this.stream.halfClose();
