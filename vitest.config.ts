@@ -10,7 +10,10 @@ const alias = (name: string, path: string) => ({
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@semroute\/core\/test$/, replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)) },
+      {
+        find: /^@semroute\/core\/test$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)),
+      },
       alias('core', './packages/core/src/index.ts'),
       {
         find: /^@semroute\/extproc\/node$/,
@@ -20,7 +23,12 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'examples/*/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

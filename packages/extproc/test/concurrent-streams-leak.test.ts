@@ -22,7 +22,11 @@ beforeAll(async () => {
   server = await serveExtProc({ router, port: 0, host: '127.0.0.1' });
   envoy = createFakeEnvoy({
     address: `127.0.0.1:${server.port}`,
-    config: { processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' }, allowModeOverride: true, messageTimeoutMs: 30_000 },
+    config: {
+      processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' },
+      allowModeOverride: true,
+      messageTimeoutMs: 30_000,
+    },
   });
 });
 
@@ -34,16 +38,33 @@ afterAll(async () => {
 function spec(index: number): ExchangeSpec {
   const kind = index % 4;
   const content = kind === 2 ? 'cached question' : `math question ${index}`;
-  const body = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }], stream: kind === 1 || kind === 3 });
+  const body = JSON.stringify({
+    model: 'auto',
+    messages: [{ role: 'user', content }],
+    stream: kind === 1 || kind === 3,
+  });
   const sse = `data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi ${index}"}}]}\n\ndata: [DONE]\n\n`;
   const json = `{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"${index}"},"finish_reason":"stop"}]}`;
   return {
     request: {
-      headers: { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'g', ':scheme': 'http', 'content-length': String(Buffer.byteLength(body)) },
+      headers: {
+        ':method': 'POST',
+        ':path': '/v1/chat/completions',
+        ':authority': 'g',
+        ':scheme': 'http',
+        'content-length': String(Buffer.byteLength(body)),
+      },
       body,
     },
     upstream: () =>
-      kind === 0 ? { status: 200, headers: { 'content-type': 'application/json' }, body: json } : { status: 200, headers: { 'content-type': 'text/event-stream' }, body: sse, chunking: { size: 16 } },
+      kind === 0
+        ? { status: 200, headers: { 'content-type': 'application/json' }, body: json }
+        : {
+            status: 200,
+            headers: { 'content-type': 'text/event-stream' },
+            body: sse,
+            chunking: { size: 16 },
+          },
     // Every fourth stream is reset by the client in the middle of the response.
     ...(kind === 3 ? { abortAfterMessages: 4 } : {}),
   };
@@ -67,7 +88,8 @@ async function round(count: number): Promise<{ statuses: Map<number, number>; pe
 
 async function settledHeap(): Promise<number> {
   const deadline = Date.now() + 5000;
-  while (server.service.stats().openStreams > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (server.service.stats().openStreams > 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10));
   for (let index = 0; index < 4; index++) {
     gc();
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -8,7 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeSummary } from '../src/ext-proc-options.js';
 import { type ExtProcServerHandle, serveExtProc } from '../src/node/serve.js';
-import { chunkBytes, createFakeEnvoy, type ExchangeResult, type ExchangeSpec, type FakeEnvoy, type FilterConfig } from './fake-envoy/fake-envoy.js';
+import {
+  chunkBytes,
+  createFakeEnvoy,
+  type ExchangeResult,
+  type ExchangeSpec,
+  type FakeEnvoy,
+  type FilterConfig,
+} from './fake-envoy/fake-envoy.js';
 import { createFakeRouter, type FakeRouter } from './fake-envoy/fake-router.js';
 import { createManualClock } from './fake-envoy/manual-clock.js';
 
@@ -18,15 +25,26 @@ const summaries: ExchangeSummary[] = [];
 const envoys: FakeEnvoy[] = [];
 
 const routes = (headers: Record<string, string>) =>
-  headers['x-selected-model'] === 'math-model' ? 'math-cluster' : headers['x-selected-model'] === 'general-model' ? 'general-cluster' : 'default';
+  headers['x-selected-model'] === 'math-model'
+    ? 'math-cluster'
+    : headers['x-selected-model'] === 'general-model'
+      ? 'general-cluster'
+      : 'default';
 
-function envoy(config: FilterConfig = {}, address = `127.0.0.1:${server.port}`, clock?: ReturnType<typeof createManualClock>): FakeEnvoy {
+function envoy(
+  config: FilterConfig = {},
+  address = `127.0.0.1:${server.port}`,
+  clock?: ReturnType<typeof createManualClock>,
+): FakeEnvoy {
   const created = createFakeEnvoy({ address, config: { routes, ...config }, ...(clock ? { clock } : {}) });
   envoys.push(created);
   return created;
 }
 
-const BUFFERED: FilterConfig = { processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' }, allowModeOverride: true };
+const BUFFERED: FilterConfig = {
+  processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' },
+  allowModeOverride: true,
+};
 
 function chat(content: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }], ...extra });
@@ -85,7 +103,10 @@ function expectEnvoyHappy(result: ExchangeResult): void {
     for (const mutation of mutations) {
       for (const option of mutation?.set_headers ?? []) {
         expect(option.header.value ?? '', `header ${option.header.key} must use raw_value only`).toBe('');
-        expect(option.header.raw_value?.length ?? 0, `header ${option.header.key} carries raw_value`).toBeGreaterThanOrEqual(0);
+        expect(
+          option.header.raw_value?.length ?? 0,
+          `header ${option.header.key} carries raw_value`,
+        ).toBeGreaterThanOrEqual(0);
       }
     }
     if (reply.mode_override) expect(['request_headers', 'response_headers']).toContain(reply.response);
@@ -102,7 +123,12 @@ async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void
 
 beforeAll(async () => {
   router = createFakeRouter();
-  server = await serveExtProc({ router, port: 0, host: '127.0.0.1', onExchangeEnd: (summary) => summaries.push(summary) });
+  server = await serveExtProc({
+    router,
+    port: 0,
+    host: '127.0.0.1',
+    onExchangeEnd: (summary) => summaries.push(summary),
+  });
 });
 
 afterAll(async () => {
@@ -112,28 +138,56 @@ afterAll(async () => {
 
 describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () => {
   it('routes a chat body: x-selected-model, rewritten body, matching content-length, clear_route_cache re-match', async () => {
-    const result = await envoy(BUFFERED).exchange({ request: chatRequest(chat('what is the integral of x^2')), upstream: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: completionJson }) });
+    const result = await envoy(BUFFERED).exchange({
+      request: chatRequest(chat('what is the integral of x^2')),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: completionJson,
+      }),
+    });
     expectEnvoyHappy(result);
     expect(result.status).toBe(200);
     expect(result.upstreamRequest?.cluster).toBe('math-cluster');
     expect(result.upstreamRequest?.headers['x-selected-model']).toBe('math-model');
     expect(JSON.parse(result.upstreamRequest!.body).model).toBe('math-model');
-    expect(Number(result.upstreamRequest?.headers['content-length'])).toBe(Buffer.byteLength(result.upstreamRequest!.body));
+    expect(Number(result.upstreamRequest?.headers['content-length'])).toBe(
+      Buffer.byteLength(result.upstreamRequest!.body),
+    );
     expect(result.upstreamRequest?.headers['accept-encoding']).toBe('identity');
-    expect(result.received.find((reply) => reply.request_body)?.request_body?.response?.clear_route_cache).toBe(true);
-    expect(result.headers).toMatchObject({ 'x-vsr-selected-model': 'math-model', 'x-vsr-selected-decision': 'math' });
+    expect(
+      result.received.find((reply) => reply.request_body)?.request_body?.response?.clear_route_cache,
+    ).toBe(true);
+    expect(result.headers).toMatchObject({
+      'x-vsr-selected-model': 'math-model',
+      'x-vsr-selected-decision': 'math',
+    });
   });
 
   it('writes a complete JSON 2xx response to the cache and reports usage and cost', async () => {
     const before = router.stored.length;
     summaries.length = 0;
-    const result = await envoy(BUFFERED).exchange({ request: chatRequest(chat('derivative of x^2')), upstream: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: completionJson }) });
+    const result = await envoy(BUFFERED).exchange({
+      request: chatRequest(chat('derivative of x^2')),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: completionJson,
+      }),
+    });
     expectEnvoyHappy(result);
     await waitFor(() => router.stored.length === before + 1);
     expect(router.stored.at(-1)?.completion.choices[0]?.message.content).toBe('2x');
     await waitFor(() => summaries.length > 0);
     const summary = summaries.at(-1)!;
-    expect(summary).toMatchObject({ kind: 'upstream', selectedModel: 'math-model', status: 200, complete: true, cacheWritten: true, aborted: false });
+    expect(summary).toMatchObject({
+      kind: 'upstream',
+      selectedModel: 'math-model',
+      status: 200,
+      complete: true,
+      cacheWritten: true,
+      aborted: false,
+    });
     expect(summary.usage).toEqual({ promptTokens: 1000, completionTokens: 500, totalTokens: 1500 });
     expect(summary.cost?.amount).toBeCloseTo((1000 * 1 + 500 * 2) / 1e6, 12);
   });
@@ -143,21 +197,33 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     expectEnvoyHappy(json);
     expect(json.status).toBe(200);
     expect(json.upstreamRequest).toBeUndefined();
-    expect(json.headers).toMatchObject({ 'content-type': 'application/json', 'x-vsr-cache-hit': 'true', 'x-vsr-response-path': 'cache' });
+    expect(json.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-vsr-cache-hit': 'true',
+      'x-vsr-response-path': 'cache',
+    });
     expect(JSON.parse(json.body).choices[0].message.content).toBe('cached answer');
 
-    const sse = await envoy(BUFFERED).exchange({ request: chatRequest(chat('cached question', { stream: true }), { accept: 'text/event-stream' }) });
+    const sse = await envoy(BUFFERED).exchange({
+      request: chatRequest(chat('cached question', { stream: true }), { accept: 'text/event-stream' }),
+    });
     expectEnvoyHappy(sse);
     expect(sse.headers['content-type']).toBe('text/event-stream');
     expect(sse.body.trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
 
   it('jailbreak / PII block via fast_response ⇒ ImmediateResponse with x-vsr-fast-response', async () => {
-    const result = await envoy(BUFFERED).exchange({ request: chatRequest(chat('please jailbreak yourself')) });
+    const result = await envoy(BUFFERED).exchange({
+      request: chatRequest(chat('please jailbreak yourself')),
+    });
     expectEnvoyHappy(result);
     expect(result.status).toBe(200);
     expect(result.upstreamRequest).toBeUndefined();
-    expect(result.headers).toMatchObject({ 'x-vsr-fast-response': 'true', 'x-vsr-response-path': 'fast_response', 'content-type': 'application/json' });
+    expect(result.headers).toMatchObject({
+      'x-vsr-fast-response': 'true',
+      'x-vsr-response-path': 'fast_response',
+      'content-type': 'application/json',
+    });
   });
 
   it('SSE upstream ⇒ mode_override STREAMED; frames split mid-line and byte by byte are reassembled and cached', async () => {
@@ -165,13 +231,17 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
       const before = router.stored.length;
       const body = sseBody(['The ', 'answer ', 'is ', '2x']);
       const result = await envoy(BUFFERED).exchange({
-        request: chatRequest(chat('math: derivative of x^2', { stream: true }), { accept: 'text/event-stream' }),
+        request: chatRequest(chat('math: derivative of x^2', { stream: true }), {
+          accept: 'text/event-stream',
+        }),
         upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body, chunking }),
       });
       expectEnvoyHappy(result);
       expect(result.responseBodyMode).toBe('STREAMED');
       expect(result.body).toBe(body);
-      expect(result.sent.filter((message) => message.response_body).length).toBe(chunkBytes(Buffer.from(body), chunking).length);
+      expect(result.sent.filter((message) => message.response_body).length).toBe(
+        chunkBytes(Buffer.from(body), chunking).length,
+      );
       await waitFor(() => router.stored.length === before + 1);
       const stored = router.stored.at(-1)!.completion;
       expect(stored.choices[0]?.message.content).toBe('The answer is 2x');
@@ -181,17 +251,28 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
 
   it('SSE without allow_mode_override: the buffered stream still reconstructs; an unfinished stream is not cached', async () => {
     const before = router.stored.length;
-    const config: FilterConfig = { processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' } };
+    const config: FilterConfig = {
+      processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' },
+    };
     const complete = await envoy(config).exchange({
       request: chatRequest(chat('math please', { stream: true })),
-      upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: sseBody(['a', 'b']) }),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: sseBody(['a', 'b']),
+      }),
     });
     expect(complete.counters.mode_override_ignored).toBe(1);
     expect(complete.failure).toBeUndefined();
     await waitFor(() => router.stored.length === before + 1);
     const unfinished = await envoy(BUFFERED).exchange({
       request: chatRequest(chat('math please', { stream: true })),
-      upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: sseBody(['a', 'b'], false), chunking: { size: 10 } }),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: sseBody(['a', 'b'], false),
+        chunking: { size: 10 },
+      }),
     });
     expectEnvoyHappy(unfinished);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -204,7 +285,12 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     const body = sseBody(['x', 'y', 'z']);
     const result = await envoy(BUFFERED).exchange({
       request: chatRequest(chat('math abort', { stream: true })),
-      upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body, chunking: { size: 20 } }),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body,
+        chunking: { size: 20 },
+      }),
       abortAfterMessages: 5,
     });
     expect(result.failure).toBe('client aborted');
@@ -231,7 +317,11 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
   });
 
   it('GET /v1/models is answered directly', async () => {
-    const result = await envoy(BUFFERED).exchange({ request: { headers: { ':method': 'GET', ':path': '/v1/models', ':authority': 'gateway', ':scheme': 'http' } } });
+    const result = await envoy(BUFFERED).exchange({
+      request: {
+        headers: { ':method': 'GET', ':path': '/v1/models', ':authority': 'gateway', ':scheme': 'http' },
+      },
+    });
     expectEnvoyHappy(result);
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body)).toMatchObject({ object: 'list', data: [{ id: 'MoM' }] });
@@ -239,7 +329,9 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
   });
 
   it('malformed JSON ⇒ 400 OpenAI-style error', async () => {
-    const result = await envoy(BUFFERED).exchange({ request: chatRequest('{"model": "auto", "messages": [') });
+    const result = await envoy(BUFFERED).exchange({
+      request: chatRequest('{"model": "auto", "messages": ['),
+    });
     expectEnvoyHappy(result);
     expect(result.status).toBe(400);
     expect(JSON.parse(result.body).error.type).toBe('invalid_request_error');
@@ -261,7 +353,10 @@ describe('body modes', () => {
   const mathBody = chat('math: integral of sin x');
 
   it('STREAMED with allow_mode_override: we ask for BUFFERED and route with headers', async () => {
-    const result = await envoy({ processingMode: { request_body_mode: 'STREAMED', response_body_mode: 'STREAMED' }, allowModeOverride: true }).exchange({
+    const result = await envoy({
+      processingMode: { request_body_mode: 'STREAMED', response_body_mode: 'STREAMED' },
+      allowModeOverride: true,
+    }).exchange({
       request: { ...chatRequest(mathBody), chunking: { size: 8 } },
     });
     expectEnvoyHappy(result);
@@ -272,7 +367,9 @@ describe('body modes', () => {
 
   it('STREAMED without override: chunks cleared, complete rewritten body on the last chunk', async () => {
     for (const chunking of [{ size: 8 }, 'bytes'] as const) {
-      const result = await envoy({ processingMode: { request_body_mode: 'STREAMED' } }).exchange({ request: { ...chatRequest(mathBody), chunking } });
+      const result = await envoy({ processingMode: { request_body_mode: 'STREAMED' } }).exchange({
+        request: { ...chatRequest(mathBody), chunking },
+      });
       expectEnvoyHappy(result);
       expect(JSON.parse(result.upstreamRequest!.body).model).toBe('math-model');
       expect(result.upstreamRequest?.headers['content-length']).toBeUndefined();
@@ -280,7 +377,10 @@ describe('body modes', () => {
   });
 
   it('STREAMED with send_body_without_waiting_for_header_response: headers reply held until the body is read', async () => {
-    const result = await envoy({ processingMode: { request_body_mode: 'STREAMED' }, sendBodyWithoutWaitingForHeaderResponse: true }).exchange({
+    const result = await envoy({
+      processingMode: { request_body_mode: 'STREAMED' },
+      sendBodyWithoutWaitingForHeaderResponse: true,
+    }).exchange({
       request: { ...chatRequest(mathBody), chunking: { size: 10 } },
     });
     expectEnvoyHappy(result);
@@ -290,10 +390,16 @@ describe('body modes', () => {
   });
 
   it('BUFFERED_PARTIAL: within the limit like BUFFERED, above it 413', async () => {
-    const small = await envoy({ processingMode: { request_body_mode: 'BUFFERED_PARTIAL' }, bufferLimitBytes: 4096 }).exchange({ request: chatRequest(mathBody) });
+    const small = await envoy({
+      processingMode: { request_body_mode: 'BUFFERED_PARTIAL' },
+      bufferLimitBytes: 4096,
+    }).exchange({ request: chatRequest(mathBody) });
     expectEnvoyHappy(small);
     expect(small.upstreamRequest?.cluster).toBe('math-cluster');
-    const large = await envoy({ processingMode: { request_body_mode: 'BUFFERED_PARTIAL' }, bufferLimitBytes: 16 }).exchange({ request: chatRequest(mathBody) });
+    const large = await envoy({
+      processingMode: { request_body_mode: 'BUFFERED_PARTIAL' },
+      bufferLimitBytes: 16,
+    }).exchange({ request: chatRequest(mathBody) });
     expectEnvoyHappy(large);
     expect(large.status).toBe(413);
     expect(JSON.parse(large.body).error.code).toBe('payload_too_large');
@@ -302,10 +408,20 @@ describe('body modes', () => {
   it('FULL_DUPLEX_STREAMED both ways (agentgateway): held headers, streamed_response bodies', async () => {
     for (const chunking of ['whole', { size: 5 }, 'bytes'] as const) {
       const result = await envoy({
-        processingMode: { request_body_mode: 'FULL_DUPLEX_STREAMED', response_body_mode: 'FULL_DUPLEX_STREAMED', request_trailer_mode: 'SEND', response_trailer_mode: 'SEND' },
+        processingMode: {
+          request_body_mode: 'FULL_DUPLEX_STREAMED',
+          response_body_mode: 'FULL_DUPLEX_STREAMED',
+          request_trailer_mode: 'SEND',
+          response_trailer_mode: 'SEND',
+        },
       }).exchange({
         request: { ...chatRequest(mathBody), chunking },
-        upstream: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: completionJson, chunking }),
+        upstream: () => ({
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: completionJson,
+          chunking,
+        }),
       });
       expectEnvoyHappy(result);
       expect(result.upstreamRequest?.cluster).toBe('math-cluster');
@@ -315,7 +431,9 @@ describe('body modes', () => {
   });
 
   it('FULL_DUPLEX_STREAMED with request trailers', async () => {
-    const result = await envoy({ processingMode: { request_body_mode: 'FULL_DUPLEX_STREAMED', request_trailer_mode: 'SEND' } }).exchange({
+    const result = await envoy({
+      processingMode: { request_body_mode: 'FULL_DUPLEX_STREAMED', request_trailer_mode: 'SEND' },
+    }).exchange({
       request: { ...chatRequest(mathBody), chunking: { size: 9 }, trailers: { 'x-trailer': '1' } },
     });
     expectEnvoyHappy(result);
@@ -323,7 +441,10 @@ describe('body modes', () => {
   });
 
   it('a client that streams chunks although BUFFERED is assumed (no protocol_config)', async () => {
-    const result = await envoy({ processingMode: { request_body_mode: 'STREAMED' }, sendProtocolConfig: false }).exchange({
+    const result = await envoy({
+      processingMode: { request_body_mode: 'STREAMED' },
+      sendProtocolConfig: false,
+    }).exchange({
       request: { ...chatRequest(mathBody), chunking: { size: 6 } },
     });
     expectEnvoyHappy(result);
@@ -331,20 +452,28 @@ describe('body modes', () => {
   });
 
   it('missing protocol_config and headers only in `value` (older Envoy)', async () => {
-    const result = await envoy({ ...BUFFERED, sendProtocolConfig: false, headersInValueField: true }).exchange({ request: chatRequest(mathBody) });
+    const result = await envoy({
+      ...BUFFERED,
+      sendProtocolConfig: false,
+      headersInValueField: true,
+    }).exchange({ request: chatRequest(mathBody) });
     expectEnvoyHappy(result);
     expect(result.upstreamRequest?.cluster).toBe('math-cluster');
     expect(result.sent[0]?.protocol_config ?? null).toBeNull();
   });
 
   it('GetBufferedButNoBodies / BufferBodyOverrideGetRequestNoBody: GET without body gets no body message', async () => {
-    const result = await envoy(BUFFERED).exchange({ request: { headers: { ':method': 'GET', ':path': '/health', ':authority': 'a', ':scheme': 'http' } } });
+    const result = await envoy(BUFFERED).exchange({
+      request: { headers: { ':method': 'GET', ':path': '/health', ':authority': 'a', ':scheme': 'http' } },
+    });
     expectEnvoyHappy(result);
     expect(result.sent.some((message) => message.request_body)).toBe(false);
   });
 
   it('BufferBodyOverridePostWithEmptyBody: empty POST body ⇒ one empty chunk ⇒ 400 from the router', async () => {
-    const result = await envoy({ processingMode: { request_body_mode: 'STREAMED' } }).exchange({ request: { ...chatRequest(''), body: '' } });
+    const result = await envoy({ processingMode: { request_body_mode: 'STREAMED' } }).exchange({
+      request: { ...chatRequest(''), body: '' },
+    });
     expectEnvoyHappy(result);
     expect(result.status).toBe(400);
   });
@@ -352,7 +481,10 @@ describe('body modes', () => {
   it('body above maxRequestBodyBytes ⇒ 413 (STREAMED chunks accumulate up to the limit)', async () => {
     const small = await serveExtProc({ router, port: 0, host: '127.0.0.1', maxRequestBodyBytes: 64 });
     try {
-      const result = await envoy({ processingMode: { request_body_mode: 'STREAMED' } }, `127.0.0.1:${small.port}`).exchange({
+      const result = await envoy(
+        { processingMode: { request_body_mode: 'STREAMED' } },
+        `127.0.0.1:${small.port}`,
+      ).exchange({
         request: { ...chatRequest(chat('x'.repeat(200))), chunking: { size: 32 } },
       });
       expectEnvoyHappy(result);
@@ -366,10 +498,24 @@ describe('body modes', () => {
 describe('orderings and modes', () => {
   it('DefaultOrderingEverything with trailers SEND on a non-routed request', async () => {
     const result = await envoy({
-      processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED', request_trailer_mode: 'SEND', response_trailer_mode: 'SEND' },
+      processingMode: {
+        request_body_mode: 'BUFFERED',
+        response_body_mode: 'BUFFERED',
+        request_trailer_mode: 'SEND',
+        response_trailer_mode: 'SEND',
+      },
     }).exchange({
-      request: { headers: { ':method': 'POST', ':path': '/grpc.Service/Call', ':authority': 'a', ':scheme': 'http' }, body: 'abc', trailers: { 'grpc-status': '0' } },
-      upstream: () => ({ status: 200, headers: { 'content-type': 'application/grpc' }, body: 'resp', trailers: { 'grpc-status': '0' } }),
+      request: {
+        headers: { ':method': 'POST', ':path': '/grpc.Service/Call', ':authority': 'a', ':scheme': 'http' },
+        body: 'abc',
+        trailers: { 'grpc-status': '0' },
+      },
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'application/grpc' },
+        body: 'resp',
+        trailers: { 'grpc-status': '0' },
+      }),
     });
     expectEnvoyHappy(result);
     expect(result.received.map((reply) => reply.response)).toEqual([
@@ -383,13 +529,17 @@ describe('orderings and modes', () => {
   });
 
   it('ProcessingModeResponseOnly: request headers SKIP, response headers still answered', async () => {
-    const result = await envoy({ processingMode: { request_header_mode: 'SKIP', response_body_mode: 'BUFFERED' } }).exchange({ request: chatRequest(chat('math')) });
+    const result = await envoy({
+      processingMode: { request_header_mode: 'SKIP', response_body_mode: 'BUFFERED' },
+    }).exchange({ request: chatRequest(chat('math')) });
     expectEnvoyHappy(result);
     expect(result.received.map((reply) => reply.response)).toEqual(['response_headers', 'response_body']);
   });
 
   it('request headers SKIP with a BUFFERED body still routes', async () => {
-    const result = await envoy({ processingMode: { request_header_mode: 'SKIP', request_body_mode: 'BUFFERED' } }).exchange({ request: chatRequest(chat('math')) });
+    const result = await envoy({
+      processingMode: { request_header_mode: 'SKIP', request_body_mode: 'BUFFERED' },
+    }).exchange({ request: chatRequest(chat('math')) });
     expectEnvoyHappy(result);
     expect(result.upstreamRequest?.cluster).toBe('math-cluster');
   });
@@ -397,21 +547,40 @@ describe('orderings and modes', () => {
   it('DefaultOrderingAllCallbacksInterleaved: response headers arrive before the body reply', async () => {
     const stream = envoy().openStream();
     const headers = chatRequest(chat('math early')).headers;
-    const headerMap = { headers: Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value) })) };
-    stream.write({ request_headers: { headers: headerMap, end_of_stream: false }, protocol_config: { request_body_mode: 'BUFFERED', response_body_mode: 'NONE', send_body_without_waiting_for_header_response: false } });
+    const headerMap = {
+      headers: Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value) })),
+    };
+    stream.write({
+      request_headers: { headers: headerMap, end_of_stream: false },
+      protocol_config: {
+        request_body_mode: 'BUFFERED',
+        response_body_mode: 'NONE',
+        send_body_without_waiting_for_header_response: false,
+      },
+    });
     const first = await stream.next(2000);
     expect(first.type === 'message' && first.message.response).toBe('request_headers');
     stream.write({ request_body: { body: Buffer.from(chat('math early')), end_of_stream: true } });
-    stream.write({ response_headers: { headers: { headers: [{ key: ':status', raw_value: Buffer.from('200') }] }, end_of_stream: true } });
+    stream.write({
+      response_headers: {
+        headers: { headers: [{ key: ':status', raw_value: Buffer.from('200') }] },
+        end_of_stream: true,
+      },
+    });
     const second = await stream.next(2000);
     const third = await stream.next(2000);
-    expect([second, third].map((event) => (event.type === 'message' ? event.message.response : event.type))).toEqual(['request_body', 'response_headers']);
+    expect(
+      [second, third].map((event) => (event.type === 'message' ? event.message.response : event.type)),
+    ).toEqual(['request_body', 'response_headers']);
     stream.reset();
   });
 
   it('observability mode: the server never replies and never routes', async () => {
     const calls = router.routeCalls.length;
-    const result = await envoy({ observabilityMode: true, processingMode: { request_body_mode: 'STREAMED', response_body_mode: 'STREAMED' } }).exchange({
+    const result = await envoy({
+      observabilityMode: true,
+      processingMode: { request_body_mode: 'STREAMED', response_body_mode: 'STREAMED' },
+    }).exchange({
       request: { ...chatRequest(chat('math')), chunking: { size: 10 } },
     });
     expect(result.received).toHaveLength(0);
@@ -422,7 +591,9 @@ describe('orderings and modes', () => {
   });
 
   it('graceful close: after Envoy half-closes, the server ends the stream with OK', async () => {
-    const result = await envoy({ ...BUFFERED, closeMode: 'graceful' }).exchange({ request: chatRequest(chat('math')) });
+    const result = await envoy({ ...BUFFERED, closeMode: 'graceful' }).exchange({
+      request: chatRequest(chat('math')),
+    });
     expectEnvoyHappy(result);
     expect(result.streamStatus?.code).toBe(0);
   });
@@ -442,7 +613,9 @@ describe('failures and timeouts', () => {
       const failed = await envoy(BUFFERED).exchange({ request: chatRequest(chat('math')) });
       expect(failed.status).toBe(500);
       expect(failed.counters.streams_failed).toBe(1);
-      const allowed = await envoy({ ...BUFFERED, failureModeAllow: true }).exchange({ request: chatRequest(chat('math')) });
+      const allowed = await envoy({ ...BUFFERED, failureModeAllow: true }).exchange({
+        request: chatRequest(chat('math')),
+      });
       expect(allowed.status).toBe(200);
       expect(allowed.upstreamRequest?.cluster).toBe('default');
     } finally {
@@ -451,11 +624,20 @@ describe('failures and timeouts', () => {
   });
 
   it('slow routing: override_message_timeout keeps Envoy waiting when max_message_timeout allows it', async () => {
-    const slow = await serveExtProc({ router, port: 0, host: '127.0.0.1', overrideMessageTimeout: { afterMs: 20, timeoutMs: 5000 } });
+    const slow = await serveExtProc({
+      router,
+      port: 0,
+      host: '127.0.0.1',
+      overrideMessageTimeout: { afterMs: 20, timeoutMs: 5000 },
+    });
     const clock = createManualClock();
     try {
       router.hold();
-      const pending = envoy({ ...BUFFERED, maxMessageTimeoutMs: 10_000 }, `127.0.0.1:${slow.port}`, clock).exchange({ request: chatRequest(chat('math slow')) });
+      const pending = envoy(
+        { ...BUFFERED, maxMessageTimeoutMs: 10_000 },
+        `127.0.0.1:${slow.port}`,
+        clock,
+      ).exchange({ request: chatRequest(chat('math slow')) });
       await waitFor(() => clock.pending > 0);
       await new Promise((resolve) => setTimeout(resolve, 100));
       clock.advance(300);
@@ -466,7 +648,9 @@ describe('failures and timeouts', () => {
       expect(result.upstreamRequest?.cluster).toBe('math-cluster');
 
       router.hold();
-      const timedOut = envoy(BUFFERED, `127.0.0.1:${slow.port}`, clock).exchange({ request: chatRequest(chat('math slow')) });
+      const timedOut = envoy(BUFFERED, `127.0.0.1:${slow.port}`, clock).exchange({
+        request: chatRequest(chat('math slow')),
+      });
       await waitFor(() => clock.pending > 0);
       await new Promise((resolve) => setTimeout(resolve, 100));
       clock.advance(300);

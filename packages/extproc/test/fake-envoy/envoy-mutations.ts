@@ -58,7 +58,8 @@ function readValue(option: HeaderValueOption, context: MutationContext): { value
   const raw = option.header?.raw_value;
   const hasRaw = raw !== undefined && raw !== null && raw.length > 0;
   const text = option.header?.value ?? '';
-  if (hasRaw && text.length > 0) return { error: `header ${option.header.key}: both value and raw_value are set` };
+  if (hasRaw && text.length > 0)
+    return { error: `header ${option.header.key}: both value and raw_value are set` };
   if (context.readsRawValue) return { value: hasRaw ? decoder.decode(raw) : '' }; // envoyproxy/envoy#31555
   return { value: text };
 }
@@ -70,21 +71,27 @@ function permission(name: string, context: MutationContext, removing: boolean): 
   if (removing && (name.startsWith(':') || name === 'host')) allowed = false;
   else if (isSystemRoutingHeader(name) && !rules.allowAllRouting) allowed = false;
   else if (name.startsWith('x-envoy-') && !rules.allowEnvoy) allowed = false;
-  else if (name.startsWith(':') && name !== ':path' && name !== ':status' && !isSystemRoutingHeader(name)) allowed = false;
+  else if (name.startsWith(':') && name !== ':path' && name !== ':status' && !isSystemRoutingHeader(name))
+    allowed = false;
   else if (name === ':status' && context.direction !== 'response') allowed = false;
   if (allowed) return 'ok';
   return rules.disallowIsError && !context.immediate ? 'error' : 'ignore';
 }
 
 /** Applies one mutation to a copy of `headers`. */
-export function applyHeaderMutation(headers: HeaderRecord, mutation: HeaderMutation | null | undefined, context: MutationContext): MutationResult {
+export function applyHeaderMutation(
+  headers: HeaderRecord,
+  mutation: HeaderMutation | null | undefined,
+  context: MutationContext,
+): MutationResult {
   const result: HeaderRecord = { ...headers };
   let rejected = 0;
   if (!mutation) return { headers: result, rejected };
   for (const rawName of mutation.remove_headers ?? []) {
     const name = rawName.toLowerCase();
     const verdict = permission(name, context, true);
-    if (verdict === 'error') return { headers: result, rejected: rejected + 1, error: `disallowed removal of ${name}` };
+    if (verdict === 'error')
+      return { headers: result, rejected: rejected + 1, error: `disallowed removal of ${name}` };
     if (verdict === 'ignore') {
       rejected++;
       continue;
@@ -104,7 +111,8 @@ export function applyHeaderMutation(headers: HeaderRecord, mutation: HeaderMutat
       return { headers: result, rejected, error: `invalid header ${JSON.stringify(name)}` };
     }
     const verdict = permission(name, context, false);
-    if (verdict === 'error') return { headers: result, rejected: rejected + 1, error: `disallowed mutation of ${name}` };
+    if (verdict === 'error')
+      return { headers: result, rejected: rejected + 1, error: `disallowed mutation of ${name}` };
     if (verdict === 'ignore') {
       rejected++;
       continue;
@@ -126,7 +134,12 @@ export function applyHeaderMutation(headers: HeaderRecord, mutation: HeaderMutat
       // ext_proc: append unset means overwrite; append_action refines it.
       if (action === 'ADD_IF_ABSENT' && exists) continue;
       if (action === 'OVERWRITE_IF_EXISTS' && !exists) continue;
-      if (action === 'APPEND_IF_EXISTS_OR_ADD' && exists && option.append !== undefined && option.append !== null) {
+      if (
+        action === 'APPEND_IF_EXISTS_OR_ADD' &&
+        exists &&
+        option.append !== undefined &&
+        option.append !== null
+      ) {
         result[name] = `${result[name]}, ${value}`;
         continue;
       }

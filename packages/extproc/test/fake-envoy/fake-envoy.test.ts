@@ -18,15 +18,31 @@ afterEach(async () => {
 async function envoyFor(script: Script, config: FilterConfig = {}, clock?: ManualClock) {
   const server = await startScriptedServer(script);
   const envoy = createFakeEnvoy({ address: server.address, config, ...(clock ? { clock } : {}) });
-  closers.push(() => envoy.close(), () => server.close());
+  closers.push(
+    () => envoy.close(),
+    () => server.close(),
+  );
   return envoy;
 }
 
 const POST: ExchangeSpec = {
-  request: { headers: { ':method': 'POST', ':path': '/echo', ':authority': 'host', ':scheme': 'http', 'content-length': '5' }, body: 'hello' },
+  request: {
+    headers: {
+      ':method': 'POST',
+      ':path': '/echo',
+      ':authority': 'host',
+      ':scheme': 'http',
+      'content-length': '5',
+    },
+    body: 'hello',
+  },
 };
-const GET: ExchangeSpec = { request: { headers: { ':method': 'GET', ':path': '/', ':authority': 'host', ':scheme': 'http' } } };
-const buffered: FilterConfig = { processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' } };
+const GET: ExchangeSpec = {
+  request: { headers: { ':method': 'GET', ':path': '/', ':authority': 'host', ':scheme': 'http' } },
+};
+const buffered: FilterConfig = {
+  processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' },
+};
 const passThrough: Script = (request, controls) => controls.write(continueReply(request));
 
 describe('lifecycle', () => {
@@ -47,7 +63,9 @@ describe('lifecycle', () => {
   });
 
   it('GetAndFailStreamOnResponse: an error on response headers is a 500', async () => {
-    const envoy = await envoyFor((request, controls) => (request.request === 'response_headers' ? controls.fail() : controls.write(continueReply(request))));
+    const envoy = await envoyFor((request, controls) =>
+      request.request === 'response_headers' ? controls.fail() : controls.write(continueReply(request)),
+    );
     const result = await envoy.exchange(GET);
     expect(result.status).toBe(500);
     expect(result.upstreamRequest).toBeDefined();
@@ -69,7 +87,11 @@ describe('wrong or extra replies', () => {
       response_headers: { request_headers: {} },
     };
     for (const phase of Object.keys(wrong)) {
-      const envoy = await envoyFor((request, controls) => controls.write(request.request === phase ? wrong[phase]! : continueReply(request)), buffered);
+      const envoy = await envoyFor(
+        (request, controls) =>
+          controls.write(request.request === phase ? wrong[phase]! : continueReply(request)),
+        buffered,
+      );
       const result = await envoy.exchange(POST);
       expect(result.status, phase).toBe(500);
       expect(result.counters.spurious_msgs_received, phase).toBe(1);
@@ -99,14 +121,27 @@ describe('wrong or extra replies', () => {
 });
 
 describe('header mutation rules', () => {
-  const mutate = (set: ProcessingResponse['request_headers']): Script => (request, controls) =>
-    controls.write(request.request === 'request_headers' ? { request_headers: set } : continueReply(request));
+  const mutate =
+    (set: NonNullable<ProcessingResponse['request_headers']>): Script =>
+    (request, controls) =>
+      controls.write(
+        request.request === 'request_headers' ? { request_headers: set } : continueReply(request),
+      );
 
   it('GetAndSetHeaders: remove then set, raw_value, overwrite', async () => {
     const envoy = await envoyFor(
-      mutate({ response: { header_mutation: { set_headers: [rawHeader('x-new', 'v'), rawHeader('x-remove-me', 'again')], remove_headers: ['x-remove-me', 'x-old'] } } }),
+      mutate({
+        response: {
+          header_mutation: {
+            set_headers: [rawHeader('x-new', 'v'), rawHeader('x-remove-me', 'again')],
+            remove_headers: ['x-remove-me', 'x-old'],
+          },
+        },
+      }),
     );
-    const result = await envoy.exchange({ request: { headers: { ...GET.request.headers, 'x-old': '1', 'x-remove-me': '1' } } });
+    const result = await envoy.exchange({
+      request: { headers: { ...GET.request.headers, 'x-old': '1', 'x-remove-me': '1' } },
+    });
     expect(result.upstreamRequest?.headers).toMatchObject({ 'x-new': 'v', 'x-remove-me': 'again' });
     expect(result.upstreamRequest?.headers['x-old']).toBeUndefined();
   });
@@ -116,38 +151,69 @@ describe('header mutation rules', () => {
       mutate({
         response: {
           header_mutation: {
-            set_headers: [rawHeader(':path', '/new'), rawHeader(':scheme', 'https'), rawHeader(':authority', 'evil'), rawHeader(':method', 'PUT'), rawHeader('x-envoy-foo', '1')],
+            set_headers: [
+              rawHeader(':path', '/new'),
+              rawHeader(':scheme', 'https'),
+              rawHeader(':authority', 'evil'),
+              rawHeader(':method', 'PUT'),
+              rawHeader('x-envoy-foo', '1'),
+            ],
           },
         },
       }),
     );
     const result = await envoy.exchange(GET);
     expect(result.status).toBe(200);
-    expect(result.upstreamRequest?.headers).toMatchObject({ ':path': '/new', ':scheme': 'http', ':authority': 'host', ':method': 'GET' });
+    expect(result.upstreamRequest?.headers).toMatchObject({
+      ':path': '/new',
+      ':scheme': 'http',
+      ':authority': 'host',
+      ':method': 'GET',
+    });
     expect(result.counters.rejected_header_mutations).toBe(4);
   });
 
   it('GetAndIncorrectlyModifyHeader with disallow_is_error ⇒ 500', async () => {
-    const envoy = await envoyFor(mutate({ response: { header_mutation: { set_headers: [rawHeader(':scheme', 'https')] } } }), {
-      mutationRules: { disallowIsError: true },
-    });
+    const envoy = await envoyFor(
+      mutate({ response: { header_mutation: { set_headers: [rawHeader(':scheme', 'https')] } } }),
+      {
+        mutationRules: { disallowIsError: true },
+      },
+    );
     expect((await envoy.exchange(GET)).status).toBe(500);
   });
 
   it('value and raw_value together ⇒ 500 (semantic-router#253); value only ⇒ empty header (envoy#31555)', async () => {
-    const both = await envoyFor(mutate({ response: { header_mutation: { set_headers: [{ header: { key: 'x-a', value: 'v', raw_value: new TextEncoder().encode('v') } }] } } }));
+    const both = await envoyFor(
+      mutate({
+        response: {
+          header_mutation: {
+            set_headers: [{ header: { key: 'x-a', value: 'v', raw_value: new TextEncoder().encode('v') } }],
+          },
+        },
+      }),
+    );
     expect((await both.exchange(GET)).status).toBe(500);
-    const valueOnly = await envoyFor(mutate({ response: { header_mutation: { set_headers: [{ header: { key: 'x-a', value: 'v' } }] } } }));
+    const valueOnly = await envoyFor(
+      mutate({ response: { header_mutation: { set_headers: [{ header: { key: 'x-a', value: 'v' } }] } } }),
+    );
     const result = await valueOnly.exchange(GET);
     expect(result.status).toBe(200);
     expect(result.upstreamRequest?.headers['x-a']).toBe('');
   });
 
   it('invalid characters ⇒ 500 in a mutation, dropped in an immediate response', async () => {
-    const bad = await envoyFor(mutate({ response: { header_mutation: { set_headers: [rawHeader('x-a', 'line\nbreak')] } } }));
+    const bad = await envoyFor(
+      mutate({ response: { header_mutation: { set_headers: [rawHeader('x-a', 'line\nbreak')] } } }),
+    );
     expect((await bad.exchange(GET)).status).toBe(500);
     const immediate = await envoyFor((_request, controls) =>
-      controls.write({ immediate_response: { status: { code: 403 }, headers: { set_headers: [rawHeader('x-a', 'bad\r\nvalue'), rawHeader('x-b', 'ok')] } } }),
+      controls.write({
+        immediate_response: {
+          status: { code: 403 },
+          headers: { set_headers: [rawHeader('x-a', 'bad\r\nvalue'), rawHeader('x-b', 'ok')] },
+        },
+      }),
     );
     const result = await immediate.exchange(GET);
     expect(result.status).toBe(403);
@@ -156,17 +222,38 @@ describe('header mutation rules', () => {
   });
 
   it('SetHostHeaderRoutingSucceeded/Failed: clear_route_cache re-matches on the mutated headers', async () => {
-    const routes = (headers: Record<string, string>) => (headers['x-selected-model'] === 'a' ? 'cluster-a' : headers['x-selected-model'] === 'gone' ? null : 'default');
-    const selecting = (value: string, clear: boolean): Script => (request, controls) =>
-      controls.write(
-        request.request === 'request_headers'
-          ? { request_headers: { response: { header_mutation: { set_headers: [rawHeader('x-selected-model', value)] }, clear_route_cache: clear } } }
-          : continueReply(request),
-      );
-    expect((await (await envoyFor(selecting('a', true), { routes })).exchange(GET)).upstreamRequest?.cluster).toBe('cluster-a');
-    expect((await (await envoyFor(selecting('a', false), { routes })).exchange(GET)).upstreamRequest?.cluster).toBe('default');
+    const routes = (headers: Record<string, string>) =>
+      headers['x-selected-model'] === 'a'
+        ? 'cluster-a'
+        : headers['x-selected-model'] === 'gone'
+          ? null
+          : 'default';
+    const selecting =
+      (value: string, clear: boolean): Script =>
+      (request, controls) =>
+        controls.write(
+          request.request === 'request_headers'
+            ? {
+                request_headers: {
+                  response: {
+                    header_mutation: { set_headers: [rawHeader('x-selected-model', value)] },
+                    clear_route_cache: clear,
+                  },
+                },
+              }
+            : continueReply(request),
+        );
+    expect(
+      (await (await envoyFor(selecting('a', true), { routes })).exchange(GET)).upstreamRequest?.cluster,
+    ).toBe('cluster-a');
+    expect(
+      (await (await envoyFor(selecting('a', false), { routes })).exchange(GET)).upstreamRequest?.cluster,
+    ).toBe('default');
     expect((await (await envoyFor(selecting('gone', true), { routes })).exchange(GET)).status).toBe(404);
-    expect((await (await envoyFor(selecting('a', true), { routes, routeCacheAction: 'RETAIN' })).exchange(GET)).upstreamRequest?.cluster).toBe('default');
+    expect(
+      (await (await envoyFor(selecting('a', true), { routes, routeCacheAction: 'RETAIN' })).exchange(GET))
+        .upstreamRequest?.cluster,
+    ).toBe('default');
   });
 });
 
@@ -174,7 +261,15 @@ describe('bodies', () => {
   it('MismatchedContentLengthAndBodyLength: a BUFFERED body mutation without a matching content-length ⇒ 500', async () => {
     const envoy = await envoyFor(
       (request, controls) =>
-        controls.write(request.request === 'request_body' ? { request_body: { response: { body_mutation: { body: new TextEncoder().encode('longer body') } } } } : continueReply(request)),
+        controls.write(
+          request.request === 'request_body'
+            ? {
+                request_body: {
+                  response: { body_mutation: { body: new TextEncoder().encode('longer body') } },
+                },
+              }
+            : continueReply(request),
+        ),
       buffered,
     );
     const result = await envoy.exchange(POST);
@@ -191,7 +286,10 @@ describe('bodies', () => {
             ? {
                 request_body: {
                   response: {
-                    header_mutation: { remove_headers: ['content-length'], set_headers: [rawHeader('content-length', String(Buffer.byteLength(body)))] },
+                    header_mutation: {
+                      remove_headers: ['content-length'],
+                      set_headers: [rawHeader('content-length', String(Buffer.byteLength(body)))],
+                    },
                     body_mutation: { body: new TextEncoder().encode(body) },
                   },
                 },
@@ -210,7 +308,14 @@ describe('bodies', () => {
       (request, controls) =>
         controls.write(
           request.request === 'request_headers'
-            ? { request_headers: { response: { status: 'CONTINUE_AND_REPLACE', body_mutation: { body: new TextEncoder().encode('replaced') } } } }
+            ? {
+                request_headers: {
+                  response: {
+                    status: 'CONTINUE_AND_REPLACE',
+                    body_mutation: { body: new TextEncoder().encode('replaced') },
+                  },
+                },
+              }
             : continueReply(request),
         ),
       buffered,
@@ -221,7 +326,9 @@ describe('bodies', () => {
   });
 
   it('FULL_DUPLEX_STREAMED: non-streamed body mutations ⇒ 500', async () => {
-    const envoy = await envoyFor(passThrough, { processingMode: { request_body_mode: 'FULL_DUPLEX_STREAMED', request_trailer_mode: 'SEND' } });
+    const envoy = await envoyFor(passThrough, {
+      processingMode: { request_body_mode: 'FULL_DUPLEX_STREAMED', request_trailer_mode: 'SEND' },
+    });
     const result = await envoy.exchange(POST);
     expect(result.status).toBe(500);
     expect(result.failure).toMatch(/streamed_response/);
@@ -231,16 +338,31 @@ describe('bodies', () => {
 describe('immediate responses', () => {
   it('GetAndRespondImmediately: status, headers, body; default content-type text/plain', async () => {
     const envoy = await envoyFor((_request, controls) =>
-      controls.write({ immediate_response: { status: { code: 401 }, headers: { set_headers: [rawHeader('x-why', 'auth')] }, body: new TextEncoder().encode('{"a":1}') } }),
+      controls.write({
+        immediate_response: {
+          status: { code: 401 },
+          headers: { set_headers: [rawHeader('x-why', 'auth')] },
+          body: new TextEncoder().encode('{"a":1}'),
+        },
+      }),
     );
     const result = await envoy.exchange(GET);
-    expect(result).toMatchObject({ status: 401, body: '{"a":1}', headers: { 'x-why': 'auth', 'content-type': 'text/plain' } });
+    expect(result).toMatchObject({
+      status: 401,
+      body: '{"a":1}',
+      headers: { 'x-why': 'auth', 'content-type': 'text/plain' },
+    });
     expect(result.upstreamRequest).toBeUndefined();
   });
 
   it('WithBadStatus: codes below 200 become 200; x-envoy-* and system headers are dropped', async () => {
     const envoy = await envoyFor((_request, controls) =>
-      controls.write({ immediate_response: { status: { code: 100 }, headers: { set_headers: [rawHeader('x-envoy-x', '1'), rawHeader(':scheme', 'x')] } } }),
+      controls.write({
+        immediate_response: {
+          status: { code: 100 },
+          headers: { set_headers: [rawHeader('x-envoy-x', '1'), rawHeader(':scheme', 'x')] },
+        },
+      }),
     );
     const result = await envoy.exchange(GET);
     expect(result.status).toBe(200);
@@ -304,20 +426,37 @@ describe('timeouts', () => {
 describe('modes', () => {
   it('mode_override is ignored without allow_mode_override, honoured with it, and filtered by allowed_override_modes', async () => {
     const override: Script = (request: ProcessingRequest, controls) =>
-      controls.write(request.request === 'response_headers' ? { response_headers: {}, mode_override: { response_body_mode: 'STREAMED' } } : continueReply(request));
-    const spec: ExchangeSpec = { ...GET, upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: 'data: x\n\n' }) };
+      controls.write(
+        request.request === 'response_headers'
+          ? { response_headers: {}, mode_override: { response_body_mode: 'STREAMED' } }
+          : continueReply(request),
+      );
+    const spec: ExchangeSpec = {
+      ...GET,
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: 'data: x\n\n',
+      }),
+    };
     const envoy = await envoyFor(override, buffered);
     const ignored = await envoy.exchange(spec);
     expect(ignored.counters.mode_override_ignored).toBe(1);
     expect(ignored.responseBodyMode).toBe('BUFFERED');
     const honoured = await envoy.exchange(spec, { allowModeOverride: true });
     expect(honoured.responseBodyMode).toBe('STREAMED');
-    const filtered = await envoy.exchange(spec, { allowModeOverride: true, allowedOverrideModes: [{ response_body_mode: 'BUFFERED' }] });
+    const filtered = await envoy.exchange(spec, {
+      allowModeOverride: true,
+      allowedOverrideModes: [{ response_body_mode: 'BUFFERED' }],
+    });
     expect(filtered.responseBodyMode).toBe('BUFFERED');
   });
 
   it('observability mode: a server that replies is caught', async () => {
-    const envoy = await envoyFor(passThrough, { observabilityMode: true, processingMode: { request_body_mode: 'STREAMED' } });
+    const envoy = await envoyFor(passThrough, {
+      observabilityMode: true,
+      processingMode: { request_body_mode: 'STREAMED' },
+    });
     const result = await envoy.exchange(POST);
     expect(result.status).toBe(200);
     expect(result.counters.spurious_msgs_received).toBeGreaterThan(0);

@@ -66,7 +66,11 @@ export interface FilterConfig {
 }
 
 /** How a body is cut into chunks for STREAMED / duplex modes. */
-export type ChunkStrategy = 'whole' | 'bytes' | { readonly size: number } | { readonly cuts: readonly number[] };
+export type ChunkStrategy =
+  | 'whole'
+  | 'bytes'
+  | { readonly size: number }
+  | { readonly cuts: readonly number[] };
 
 export interface RequestSpec {
   readonly headers: HeaderRecord;
@@ -151,7 +155,8 @@ export function chunkBytes(bytes: Uint8Array, strategy: ChunkStrategy = 'whole')
   if (strategy === 'bytes') return Array.from(bytes, (_, index) => bytes.subarray(index, index + 1));
   if ('size' in strategy) {
     const chunks: Uint8Array[] = [];
-    for (let offset = 0; offset < bytes.length; offset += strategy.size) chunks.push(bytes.subarray(offset, offset + strategy.size));
+    for (let offset = 0; offset < bytes.length; offset += strategy.size)
+      chunks.push(bytes.subarray(offset, offset + strategy.size));
     return chunks;
   }
   const chunks: Uint8Array[] = [];
@@ -177,7 +182,13 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 function sameMode(left: ProcessingMode, right: ProcessingMode): boolean {
-  const keys: (keyof ProcessingMode)[] = ['request_body_mode', 'response_body_mode', 'response_header_mode', 'request_trailer_mode', 'response_trailer_mode'];
+  const keys: (keyof ProcessingMode)[] = [
+    'request_body_mode',
+    'response_body_mode',
+    'response_header_mode',
+    'request_trailer_mode',
+    'response_trailer_mode',
+  ];
   return keys.every((key) => (left[key] ?? defaultFor(key)) === (right[key] ?? defaultFor(key)));
 }
 
@@ -243,13 +254,17 @@ class ExchangeRun {
         message.protocol_config = {
           request_body_mode: this.mode.request_body_mode,
           response_body_mode: this.mode.response_body_mode,
-          send_body_without_waiting_for_header_response: this.config.sendBodyWithoutWaitingForHeaderResponse === true,
+          send_body_without_waiting_for_header_response:
+            this.config.sendBodyWithoutWaitingForHeaderResponse === true,
         };
       }
     }
     if (this.observability) message.observability_mode = true;
     this.stream.write(message);
-    if (this.spec.abortAfterMessages !== undefined && this.stream.sent.length >= this.spec.abortAfterMessages) {
+    if (
+      this.spec.abortAfterMessages !== undefined &&
+      this.stream.sent.length >= this.spec.abortAfterMessages
+    ) {
       this.stream.reset();
       throw new AbortedExchange();
     }
@@ -292,7 +307,8 @@ class ExchangeRun {
     let overridden = false;
     for (;;) {
       const event: SideStreamEvent = await this.stream.next(Math.max(0, deadline - this.clock.now()));
-      if (event.type === 'timeout') return this.failure('timeout', `no ${expected} reply within ${timeout} ms`);
+      if (event.type === 'timeout')
+        return this.failure('timeout', `no ${expected} reply within ${timeout} ms`);
       if (event.type === 'closed') return this.failure('closed', 'server closed the stream');
       if (event.type === 'error') return this.failure('grpc_error', `${event.code} ${event.details}`);
       const message = event.message;
@@ -315,7 +331,10 @@ class ExchangeRun {
         }
         return { kind: 'immediate', message };
       }
-      return this.failure('spurious', `expected ${expected}, got ${message.response ?? 'an empty ProcessingResponse'}`);
+      return this.failure(
+        'spurious',
+        `expected ${expected}, got ${message.response ?? 'an empty ProcessingResponse'}`,
+      );
     }
   }
 
@@ -343,8 +362,10 @@ class ExchangeRun {
     const accepted =
       this.config.allowModeOverride === true &&
       !this.config.sendBodyWithoutWaitingForHeaderResponse &&
-      (this.config.allowedOverrideModes === undefined || this.config.allowedOverrideModes.some((mode) => sameMode(mode, override))) &&
-      (direction === 'request' ? this.mode.request_body_mode : this.mode.response_body_mode) !== 'FULL_DUPLEX_STREAMED' &&
+      (this.config.allowedOverrideModes === undefined ||
+        this.config.allowedOverrideModes.some((mode) => sameMode(mode, override))) &&
+      (direction === 'request' ? this.mode.request_body_mode : this.mode.response_body_mode) !==
+        'FULL_DUPLEX_STREAMED' &&
       override.request_body_mode !== 'FULL_DUPLEX_STREAMED' &&
       override.response_body_mode !== 'FULL_DUPLEX_STREAMED';
     if (!accepted) {
@@ -362,7 +383,11 @@ class ExchangeRun {
   }
 
   /** Applies a CommonResponse's header mutation; returns an error for a local 500. */
-  private applyHeaders(headers: HeaderRecord, common: CommonResponse | null | undefined, direction: 'request' | 'response'): { headers: HeaderRecord; error?: string } {
+  private applyHeaders(
+    headers: HeaderRecord,
+    common: CommonResponse | null | undefined,
+    direction: 'request' | 'response',
+  ): { headers: HeaderRecord; error?: string } {
     if (!common?.header_mutation) return { headers };
     const result = applyHeaderMutation(headers, common.header_mutation, {
       rules: this.config.mutationRules ?? {},
@@ -374,14 +399,19 @@ class ExchangeRun {
   }
 
   private noteRouteCache(common: CommonResponse | null | undefined): void {
-    if (common?.clear_route_cache && (this.config.routeCacheAction ?? 'DEFAULT') === 'DEFAULT') this.routeCleared = true;
+    if (common?.clear_route_cache && (this.config.routeCacheAction ?? 'DEFAULT') === 'DEFAULT')
+      this.routeCleared = true;
   }
 
   /** Applies a body reply to one chunk in a non-duplex mode. */
-  private applyBodyMutation(chunk: Uint8Array, common: CommonResponse | null | undefined): { chunk: Uint8Array; error?: string } {
+  private applyBodyMutation(
+    chunk: Uint8Array,
+    common: CommonResponse | null | undefined,
+  ): { chunk: Uint8Array; error?: string } {
     const mutation = common?.body_mutation;
     if (!mutation?.mutation) return { chunk };
-    if (mutation.mutation === 'body') return { chunk: mutation.body ? new Uint8Array(mutation.body) : new Uint8Array(0) };
+    if (mutation.mutation === 'body')
+      return { chunk: mutation.body ? new Uint8Array(mutation.body) : new Uint8Array(0) };
     if (mutation.mutation === 'clear_body') return { chunk: mutation.clear_body ? new Uint8Array(0) : chunk };
     return { chunk, error: 'streamed_response is only valid in FULL_DUPLEX_STREAMED' };
   }
@@ -414,7 +444,8 @@ class ExchangeRun {
   private async closeStream(): Promise<void> {
     // Envoy resets the side stream when the filter is destroyed, after the downstream response
     // is written: a server that ended the stream right after its last reply is not reset.
-    if (!this.stream.isEnded && !this.observability && this.config.closeMode !== 'graceful') await this.stream.waitForEnd(50);
+    if (!this.stream.isEnded && !this.observability && this.config.closeMode !== 'graceful')
+      await this.stream.waitForEnd(50);
     if (this.stream.isEnded) return;
     if (this.config.closeMode === 'graceful' || this.observability) {
       this.stream.halfClose();
@@ -428,21 +459,38 @@ class ExchangeRun {
   private async runObservability(): Promise<Downstream> {
     const request = this.spec.request;
     const body = request.body === undefined ? undefined : toBytes(request.body);
-    if (this.mode.request_header_mode !== 'SKIP') this.send({ request_headers: { headers: this.headerMap(request.headers), end_of_stream: body === undefined } });
+    if (this.mode.request_header_mode !== 'SKIP')
+      this.send({
+        request_headers: { headers: this.headerMap(request.headers), end_of_stream: body === undefined },
+      });
     if (body !== undefined && this.mode.request_body_mode !== 'NONE') {
       const chunks = chunkBytes(body, request.chunking);
-      chunks.forEach((chunk, index) => this.send({ request_body: { body: chunk, end_of_stream: index === chunks.length - 1 } }));
+      for (const [index, chunk] of chunks.entries()) {
+        this.send({ request_body: { body: chunk, end_of_stream: index === chunks.length - 1 } });
+      }
     }
     const cluster = this.route(request.headers);
     if (cluster === null) return this.localReply(404, 'no route');
-    this.upstreamRequest = { cluster, headers: { ...request.headers }, body: decoder.decode(body ?? new Uint8Array(0)) };
+    this.upstreamRequest = {
+      cluster,
+      headers: { ...request.headers },
+      body: decoder.decode(body ?? new Uint8Array(0)),
+    };
     const response = (this.spec.upstream ?? defaultUpstream)(this.upstreamRequest);
     const responseBody = response.body === undefined ? undefined : toBytes(response.body);
     const responseHeaders = { ':status': String(response.status), ...response.headers };
-    if (this.mode.response_header_mode !== 'SKIP') this.send({ response_headers: { headers: this.headerMap(responseHeaders), end_of_stream: responseBody === undefined } });
+    if (this.mode.response_header_mode !== 'SKIP')
+      this.send({
+        response_headers: {
+          headers: this.headerMap(responseHeaders),
+          end_of_stream: responseBody === undefined,
+        },
+      });
     if (responseBody !== undefined && this.mode.response_body_mode !== 'NONE') {
       const chunks = chunkBytes(responseBody, response.chunking);
-      chunks.forEach((chunk, index) => this.send({ response_body: { body: chunk, end_of_stream: index === chunks.length - 1 } }));
+      for (const [index, chunk] of chunks.entries()) {
+        this.send({ response_body: { body: chunk, end_of_stream: index === chunks.length - 1 } });
+      }
     }
     // Replies are ignored in observability mode, but a conformant server sends none: count any.
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -469,16 +517,24 @@ class ExchangeRun {
       const early =
         body !== undefined &&
         (this.mode.request_body_mode === 'FULL_DUPLEX_STREAMED' ||
-          (this.mode.request_body_mode === 'STREAMED' && this.config.sendBodyWithoutWaitingForHeaderResponse === true));
-      this.send({ request_headers: { headers: this.headerMap(headers), end_of_stream: body === undefined && trailers === undefined } });
+          (this.mode.request_body_mode === 'STREAMED' &&
+            this.config.sendBodyWithoutWaitingForHeaderResponse === true));
+      this.send({
+        request_headers: {
+          headers: this.headerMap(headers),
+          end_of_stream: body === undefined && trailers === undefined,
+        },
+      });
       let earlyChunks: Uint8Array[] = [];
       if (early && body !== undefined) {
         earlyChunks = chunkBytes(body, request.chunking);
         const duplex = this.mode.request_body_mode === 'FULL_DUPLEX_STREAMED';
         const sendTrailers = trailers !== undefined && (duplex || this.mode.request_trailer_mode === 'SEND');
-        earlyChunks.forEach((chunk, index) =>
-          this.send({ request_body: { body: chunk, end_of_stream: index === earlyChunks.length - 1 && !sendTrailers } }),
-        );
+        for (const [index, chunk] of earlyChunks.entries()) {
+          this.send({
+            request_body: { body: chunk, end_of_stream: index === earlyChunks.length - 1 && !sendTrailers },
+          });
+        }
         if (sendTrailers) this.send({ request_trailers: { trailers: this.headerMap(trailers!) } });
       }
       const duplex = this.mode.request_body_mode === 'FULL_DUPLEX_STREAMED';
@@ -492,7 +548,10 @@ class ExchangeRun {
         headers = applied.headers;
         this.noteRouteCache(common);
         if (common?.status === 'CONTINUE_AND_REPLACE') {
-          const replacement = common.body_mutation?.mutation === 'body' ? new Uint8Array(common.body_mutation.body ?? []) : new Uint8Array(0);
+          const replacement =
+            common.body_mutation?.mutation === 'body'
+              ? new Uint8Array(common.body_mutation.body ?? [])
+              : new Uint8Array(0);
           body = replacement;
           bodyReplaced = true;
           delete headers['content-length'];
@@ -507,7 +566,12 @@ class ExchangeRun {
         if ('reply' in result) return result.reply;
         body = result.body;
         delete headers['content-length'];
-        if (trailers !== undefined && this.processing && !duplex && this.mode.request_trailer_mode === 'SEND') {
+        if (
+          trailers !== undefined &&
+          this.processing &&
+          !duplex &&
+          this.mode.request_trailer_mode === 'SEND'
+        ) {
           const wait2 = await this.awaitReply('request_trailers');
           if (wait2.kind === 'local') return wait2.reply;
           if (wait2.kind === 'immediate') return this.immediateReply(wait2.message);
@@ -523,7 +587,12 @@ class ExchangeRun {
       headers = result.headers;
       body = result.body;
     }
-    if (trailers !== undefined && this.processing && this.mode.request_trailer_mode === 'SEND' && !bodyReplaced) {
+    if (
+      trailers !== undefined &&
+      this.processing &&
+      this.mode.request_trailer_mode === 'SEND' &&
+      !bodyReplaced
+    ) {
       this.send({ request_trailers: { trailers: this.headerMap(trailers) } });
       const wait = await this.awaitReply('request_trailers');
       if (wait.kind === 'local') return wait.reply;
@@ -533,17 +602,32 @@ class ExchangeRun {
     // -- routing and upstream
     const cluster = this.route(headers);
     if (cluster === null) return this.localReply(404, 'no route');
-    this.upstreamRequest = { cluster, headers, body: decoder.decode(body ?? new Uint8Array(0)), ...(trailers ? { trailers } : {}) };
+    this.upstreamRequest = {
+      cluster,
+      headers,
+      body: decoder.decode(body ?? new Uint8Array(0)),
+      ...(trailers ? { trailers } : {}),
+    };
     const response = (this.spec.upstream ?? defaultUpstream)(this.upstreamRequest);
     let responseHeaders: HeaderRecord = { ':status': String(response.status), ...response.headers };
-    let responseBody: Uint8Array | undefined = response.body === undefined ? undefined : toBytes(response.body);
-    if (!this.processing) return { status: response.status, headers: responseHeaders, body: responseBody ?? new Uint8Array(0) };
+    let responseBody: Uint8Array | undefined =
+      response.body === undefined ? undefined : toBytes(response.body);
+    if (!this.processing)
+      return { status: response.status, headers: responseHeaders, body: responseBody ?? new Uint8Array(0) };
 
     // -- response headers
     let responseReplaced = false;
     if (this.mode.response_header_mode !== 'SKIP') {
-      this.send({ response_headers: { headers: this.headerMap(responseHeaders), end_of_stream: responseBody === undefined && response.trailers === undefined } });
-      const wait = await this.awaitReply('response_headers', this.mode.response_body_mode !== 'FULL_DUPLEX_STREAMED');
+      this.send({
+        response_headers: {
+          headers: this.headerMap(responseHeaders),
+          end_of_stream: responseBody === undefined && response.trailers === undefined,
+        },
+      });
+      const wait = await this.awaitReply(
+        'response_headers',
+        this.mode.response_body_mode !== 'FULL_DUPLEX_STREAMED',
+      );
       if (wait.kind === 'local') return wait.reply;
       if (wait.kind === 'immediate') return this.immediateReply(wait.message);
       if (wait.kind === 'reply') {
@@ -552,7 +636,10 @@ class ExchangeRun {
         if (applied.error) return this.localReply(500, `mutation error: ${applied.error}`);
         responseHeaders = applied.headers;
         if (common?.status === 'CONTINUE_AND_REPLACE') {
-          responseBody = common.body_mutation?.mutation === 'body' ? new Uint8Array(common.body_mutation.body ?? []) : new Uint8Array(0);
+          responseBody =
+            common.body_mutation?.mutation === 'body'
+              ? new Uint8Array(common.body_mutation.body ?? [])
+              : new Uint8Array(0);
           responseReplaced = true;
         }
         this.modeOverride(wait.message, 'response');
@@ -561,12 +648,23 @@ class ExchangeRun {
 
     // -- response body
     if (responseBody !== undefined && !responseReplaced && this.processing) {
-      const result = await this.bodyPhase('response', responseHeaders, responseBody, response.trailers !== undefined, response.chunking);
+      const result = await this.bodyPhase(
+        'response',
+        responseHeaders,
+        responseBody,
+        response.trailers !== undefined,
+        response.chunking,
+      );
       if ('reply' in result) return result.reply;
       responseHeaders = result.headers;
       responseBody = result.body;
     }
-    if (response.trailers !== undefined && this.processing && this.mode.response_trailer_mode === 'SEND' && !responseReplaced) {
+    if (
+      response.trailers !== undefined &&
+      this.processing &&
+      this.mode.response_trailer_mode === 'SEND' &&
+      !responseReplaced
+    ) {
       this.send({ response_trailers: { trailers: this.headerMap(response.trailers) } });
       const wait = await this.awaitReply('response_trailers');
       if (wait.kind === 'local') return wait.reply;
@@ -586,10 +684,13 @@ class ExchangeRun {
   ): Promise<{ headers: HeaderRecord; body: Uint8Array } | { reply: Downstream }> {
     const mode = direction === 'request' ? this.mode.request_body_mode : this.mode.response_body_mode;
     const kind = direction === 'request' ? 'request_body' : 'response_body';
-    const headerMode = direction === 'request' ? this.mode.request_header_mode : this.mode.response_header_mode;
+    const headerMode =
+      direction === 'request' ? this.mode.request_header_mode : this.mode.response_header_mode;
     const limit = this.config.bufferLimitBytes ?? 1024 * 1024;
     const message = (chunk: Uint8Array, endOfStream: boolean): ProcessingRequest =>
-      direction === 'request' ? { request_body: { body: chunk, end_of_stream: endOfStream } } : { response_body: { body: chunk, end_of_stream: endOfStream } };
+      direction === 'request'
+        ? { request_body: { body: chunk, end_of_stream: endOfStream } }
+        : { response_body: { body: chunk, end_of_stream: endOfStream } };
     let current = { ...headers };
 
     if (mode === 'NONE' || mode === 'GRPC') return { headers: current, body };
@@ -613,7 +714,12 @@ class ExchangeRun {
       if (mutated.error) return { reply: this.localReply(500, mutated.error) };
       const contentLength = current['content-length'];
       if (contentLength !== undefined && Number(contentLength) !== mutated.chunk.length) {
-        return { reply: this.localReply(500, `mismatched content-length ${contentLength} and body length ${mutated.chunk.length}`) };
+        return {
+          reply: this.localReply(
+            500,
+            `mismatched content-length ${contentLength} and body length ${mutated.chunk.length}`,
+          ),
+        };
       }
       return { headers: current, body: mutated.chunk };
     }
@@ -642,7 +748,9 @@ class ExchangeRun {
       return { headers: current, body: result.body };
     }
     // FULL_DUPLEX_STREAMED
-    chunks.forEach((chunk, index) => this.send(message(chunk, index === chunks.length - 1 && !hasTrailers)));
+    for (const [index, chunk] of chunks.entries()) {
+      this.send(message(chunk, index === chunks.length - 1 && !hasTrailers));
+    }
     const result = await this.collectDuplex(kind, chunks.length, hasTrailers);
     if ('reply' in result) return result;
     return { headers: current, body: result.body };
@@ -660,7 +768,11 @@ class ExchangeRun {
       const chunk = chunks[index]!;
       if (!alreadySent) {
         const endOfStream = index === chunks.length - 1 && lastIsEnd;
-        this.send(kind === 'request_body' ? { request_body: { body: chunk, end_of_stream: endOfStream } } : { response_body: { body: chunk, end_of_stream: endOfStream } });
+        this.send(
+          kind === 'request_body'
+            ? { request_body: { body: chunk, end_of_stream: endOfStream } }
+            : { response_body: { body: chunk, end_of_stream: endOfStream } },
+        );
       }
       const wait = await this.awaitReply(kind);
       if (wait.kind === 'local') return { reply: wait.reply };
@@ -679,13 +791,18 @@ class ExchangeRun {
   }
 
   /** FULL_DUPLEX_STREAMED: read streamed_response chunks until end_of_stream (or the trailers reply). */
-  private async collectDuplex(kind: 'request_body' | 'response_body', _sentChunks: number, hasTrailers: boolean): Promise<{ body: Uint8Array } | { reply: Downstream }> {
+  private async collectDuplex(
+    kind: 'request_body' | 'response_body',
+    _sentChunks: number,
+    hasTrailers: boolean,
+  ): Promise<{ body: Uint8Array } | { reply: Downstream }> {
     const out: Uint8Array[] = [];
     for (;;) {
       const wait = await this.awaitReply(kind, false);
       if (wait.kind === 'local') return { reply: wait.reply };
       if (wait.kind === 'immediate') return { reply: this.immediateReply(wait.message) };
-      if (wait.kind === 'unprocessed') return { reply: this.localReply(500, 'stream ended during duplex body') };
+      if (wait.kind === 'unprocessed')
+        return { reply: this.localReply(500, 'stream ended during duplex body') };
       const common = (wait.message[kind] as { response?: CommonResponse | null } | null)?.response;
       const mutation = common?.body_mutation;
       if (mutation?.mutation !== 'streamed_response' || !mutation.streamed_response) {
@@ -699,7 +816,8 @@ class ExchangeRun {
         const next = await this.stream.next(10_000);
         if (next.type === 'message' && next.message.response === trailerKind) break;
         if (next.type === 'message' && next.message.response === kind) {
-          const nested = (next.message[kind] as { response?: CommonResponse | null } | null)?.response?.body_mutation;
+          const nested = (next.message[kind] as { response?: CommonResponse | null } | null)?.response
+            ?.body_mutation;
           if (nested?.streamed_response) out.push(new Uint8Array(nested.streamed_response.body ?? []));
           if (nested?.streamed_response?.end_of_stream) break;
           continue;
@@ -726,7 +844,11 @@ export interface FakeEnvoy {
 }
 
 /** Connects a fake Envoy to an ext_proc server at `address` (`host:port`). */
-export function createFakeEnvoy(options: { address: string; config?: FilterConfig; clock?: HarnessClock }): FakeEnvoy {
+export function createFakeEnvoy(options: {
+  address: string;
+  config?: FilterConfig;
+  clock?: HarnessClock;
+}): FakeEnvoy {
   const client = createExtProcClient(options.address);
   const clock = options.clock ?? realClock;
   return {

@@ -63,7 +63,13 @@ function sseOf(completion: ChatCompletion): string {
     object: 'chat.completion.chunk',
     created: completion.created,
     model: completion.model,
-    choices: [{ index: 0, delta: { role: 'assistant', content: completion.choices[0]?.message.content ?? '' }, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        delta: { role: 'assistant', content: completion.choices[0]?.message.content ?? '' },
+        finish_reason: 'stop',
+      },
+    ],
   };
   return `data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`;
 }
@@ -85,7 +91,13 @@ export function createFakeRouter(configInput: Record<string, unknown> = {}): Fak
   let open: (() => void) | undefined;
   let failure: Error | undefined;
 
-  const immediate = (reason: ImmediateOutcome['reason'], status: number, headers: Record<string, string>, body: string, decision: string | null): ImmediateOutcome => ({
+  const immediate = (
+    reason: ImmediateOutcome['reason'],
+    status: number,
+    headers: Record<string, string>,
+    body: string,
+    decision: string | null,
+  ): ImmediateOutcome => ({
     type: 'immediate',
     reason,
     status,
@@ -115,7 +127,10 @@ export function createFakeRouter(configInput: Record<string, unknown> = {}): Fak
       if (gate) await gate;
       if (options?.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
       if (failure) throw failure;
-      const text = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body as Uint8Array);
+      const text =
+        typeof request.body === 'string'
+          ? request.body
+          : new TextDecoder().decode(request.body as Uint8Array);
       let body: ChatCompletionRequest;
       try {
         body = JSON.parse(text) as ChatCompletionRequest;
@@ -125,18 +140,42 @@ export function createFakeRouter(configInput: Record<string, unknown> = {}): Fak
           'error',
           400,
           { 'content-type': 'application/json', 'x-vsr-response-path': 'error' },
-          JSON.stringify({ error: { message: `invalid request: ${(error as Error).message}`, type: 'invalid_request_error', code: 'invalid_request', param: null } }),
+          JSON.stringify({
+            error: {
+              message: `invalid request: ${(error as Error).message}`,
+              type: 'invalid_request_error',
+              code: 'invalid_request',
+              param: null,
+            },
+          }),
           null,
         );
       }
-      const prompt = body.messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n');
+      const prompt = body.messages
+        .map((message) => (typeof message.content === 'string' ? message.content : ''))
+        .join('\n');
       const stream = body.stream === true;
       if (/jailbreak/i.test(prompt)) {
-        const completion = { ...CANNED_COMPLETION, id: 'chatcmpl-fast-1', model: 'router', choices: [{ index: 0, message: { role: 'assistant', content: 'I cannot help with that.' }, finish_reason: 'stop' }] };
+        const completion = {
+          ...CANNED_COMPLETION,
+          id: 'chatcmpl-fast-1',
+          model: 'router',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: 'I cannot help with that.' },
+              finish_reason: 'stop',
+            },
+          ],
+        };
         return immediate(
           'fast_response',
           200,
-          { 'content-type': stream ? 'text/event-stream' : 'application/json', 'x-vsr-fast-response': 'true', 'x-vsr-selected-decision': 'block_jailbreak' },
+          {
+            'content-type': stream ? 'text/event-stream' : 'application/json',
+            'x-vsr-fast-response': 'true',
+            'x-vsr-selected-decision': 'block_jailbreak',
+          },
           stream ? sseOf(completion) : JSON.stringify(completion),
           'block_jailbreak',
         );
@@ -145,7 +184,11 @@ export function createFakeRouter(configInput: Record<string, unknown> = {}): Fak
         return immediate(
           'cache',
           200,
-          { 'content-type': stream ? 'text/event-stream' : 'application/json', 'x-vsr-cache-hit': 'true', 'x-vsr-selected-decision': 'math' },
+          {
+            'content-type': stream ? 'text/event-stream' : 'application/json',
+            'x-vsr-cache-hit': 'true',
+            'x-vsr-selected-decision': 'math',
+          },
           stream ? sseOf(CANNED_COMPLETION) : JSON.stringify(CANNED_COMPLETION),
           'math',
         );
@@ -174,7 +217,12 @@ export function createFakeRouter(configInput: Record<string, unknown> = {}): Fak
         selectedModel: model,
         fallbackModels: [],
         requestHeaders: { set: { 'x-selected-model': model }, remove: ['x-vsr-looper-model'] },
-        responseHeaders: { 'x-vsr-selected-model': model, 'x-vsr-selected-decision': decision, 'x-vsr-schema-version': '2', 'x-vsr-response-path': 'upstream' },
+        responseHeaders: {
+          'x-vsr-selected-model': model,
+          'x-vsr-selected-decision': decision,
+          'x-vsr-schema-version': '2',
+          'x-vsr-response-path': 'upstream',
+        },
         stream,
         clearRouteCache: config.global.router.clear_route_cache,
         cacheWrite,

@@ -21,7 +21,9 @@ export interface ScriptControls {
 
 export type Script = (request: ProcessingRequest, controls: ScriptControls) => void;
 
-export async function startScriptedServer(script: Script): Promise<{ address: string; close(): Promise<void> }> {
+export async function startScriptedServer(
+  script: Script,
+): Promise<{ address: string; close(): Promise<void> }> {
   const server = new grpc.Server();
   server.addService(loadExtProcServiceDefinition() as unknown as grpc.ServiceDefinition, {
     Process(call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
@@ -54,7 +56,9 @@ export async function startScriptedServer(script: Script): Promise<{ address: st
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   return {
     address: `127.0.0.1:${port}`,

@@ -24,9 +24,16 @@ type ExtProcClient = grpc.Client & {
 let clientConstructor: grpc.ServiceClientConstructor | undefined;
 
 /** A grpc-js client for `envoy.service.ext_proc.v3.ExternalProcessor` (Envoy's side). */
-export function createExtProcClient(address: string, credentials = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): ExtProcClient {
+export function createExtProcClient(
+  address: string,
+  credentials = grpc.credentials.createInsecure(),
+  options: grpc.ClientOptions = {},
+): ExtProcClient {
   if (!clientConstructor) {
-    const definition = loadSync(EXT_PROC_PROTO_FILE, { ...PROTO_LOADER_OPTIONS, includeDirs: [protoDirectory()] });
+    const definition = loadSync(EXT_PROC_PROTO_FILE, {
+      ...PROTO_LOADER_OPTIONS,
+      includeDirs: [protoDirectory()],
+    });
     const loaded = grpc.loadPackageDefinition(definition) as unknown as {
       envoy: { service: { ext_proc: { v3: { ExternalProcessor: grpc.ServiceClientConstructor } } } };
     };
@@ -59,7 +66,11 @@ export class SideStream {
     this.call.on('status', (status: grpc.StatusObject) => {
       this.ended = true;
       this.status = { code: status.code, details: status.details };
-      this.deliver(status.code === grpc.status.OK ? { type: 'closed' } : { type: 'error', code: status.code, details: status.details });
+      this.deliver(
+        status.code === grpc.status.OK
+          ? { type: 'closed' }
+          : { type: 'error', code: status.code, details: status.details },
+      );
     });
   }
 
