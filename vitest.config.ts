@@ -15,6 +15,7 @@ export default defineConfig({
         replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)),
       },
       alias('core', './packages/core/src/index.ts'),
+      alias('cli', './packages/cli/src/index.ts'),
       {
         find: /^@semroute\/extproc\/node$/,
         replacement: fileURLToPath(new URL('./packages/extproc/src/node/index.ts', import.meta.url)),
@@ -28,6 +29,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'examples/*/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'deploy/test/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
