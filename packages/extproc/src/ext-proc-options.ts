@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type Logger, silentLogger } from '@semroute/core';
 import type { BodySendMode } from './ext-proc-messages.js';
 
 /** Time source and timers; inject a fake one in tests. `now()` is in milliseconds. */
@@ -12,13 +13,8 @@ export interface ExtProcClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** Minimal logger; the default drops everything. */
-export interface ExtProcLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+/** Structured logger (core's `Logger`: fields first, then the message); the default drops everything. */
+export type ExtProcLogger = Logger;
 
 /** Token usage as the upstream reported it. */
 export interface ExchangeUsage {
@@ -88,12 +84,7 @@ export interface ExtProcOptions {
   readonly onExchangeEnd?: (summary: ExchangeSummary) => void;
 }
 
-export const NOOP_LOGGER: ExtProcLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
+export const NOOP_LOGGER: ExtProcLogger = silentLogger;
 
 export const SYSTEM_CLOCK: ExtProcClock = {
   now: () => performance.now(),

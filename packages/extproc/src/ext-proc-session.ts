@@ -187,7 +187,7 @@ export class ExtProcSession {
   private failStream(error: unknown): void {
     if (this.closed) return;
     const details = error instanceof Error ? error.message : String(error);
-    this.options.logger.error('ext_proc stream failed', { error: details });
+    this.options.logger.error({ error: details }, 'ext_proc stream failed');
     this.closed = true;
     this.abortController?.abort();
     this.finalizeResponse(true);
@@ -470,7 +470,7 @@ export class ExtProcSession {
       else this.send({ request_body: { response: { body_mutation: { body: newBody } } } });
     } else if (endedByTrailers) {
       // The body message has been answered already; only the trailers reply is left.
-      this.options.logger.warn('request trailers after a routed body: body mutation could not be applied');
+      this.options.logger.warn({}, 'request trailers after a routed body: body mutation could not be applied');
       this.send({ request_trailers: {} });
     } else {
       const set = { ...routingSet };
@@ -686,9 +686,7 @@ export class ExtProcSession {
       cacheWritten = true;
       const context = outcome.cacheWrite;
       this.router.storeResponse(context, completion).catch((error: unknown) => {
-        this.options.logger.warn('response cache write failed', {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'response cache write failed');
       });
     }
     const usage = completion?.usage;
@@ -734,9 +732,7 @@ export class ExtProcSession {
     try {
       callback(summary);
     } catch (error) {
-      this.options.logger.warn('onExchangeEnd threw', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+      this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'onExchangeEnd threw');
     }
   }
 }
