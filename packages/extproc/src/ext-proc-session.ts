@@ -470,7 +470,10 @@ export class ExtProcSession {
       else this.send({ request_body: { response: { body_mutation: { body: newBody } } } });
     } else if (endedByTrailers) {
       // The body message has been answered already; only the trailers reply is left.
-      this.options.logger.warn({}, 'request trailers after a routed body: body mutation could not be applied');
+      this.options.logger.warn(
+        {},
+        'request trailers after a routed body: body mutation could not be applied',
+      );
       this.send({ request_trailers: {} });
     } else {
       const set = { ...routingSet };
@@ -686,7 +689,10 @@ export class ExtProcSession {
       cacheWritten = true;
       const context = outcome.cacheWrite;
       this.router.storeResponse(context, completion).catch((error: unknown) => {
-        this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'response cache write failed');
+        this.options.logger.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          'response cache write failed',
+        );
       });
     }
     const usage = completion?.usage;
@@ -732,7 +738,10 @@ export class ExtProcSession {
     try {
       callback(summary);
     } catch (error) {
-      this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'onExchangeEnd threw');
+      this.options.logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        'onExchangeEnd threw',
+      );
     }
   }
 }

@@ -15,7 +15,8 @@ const fromJson = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(fromJson);
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    if (typeof record.base64 === 'string' && Object.keys(record).length === 1) return Buffer.from(record.base64, 'base64');
+    if (typeof record.base64 === 'string' && Object.keys(record).length === 1)
+      return Buffer.from(record.base64, 'base64');
     return Object.fromEntries(Object.entries(record).map(([key, entry]) => [key, fromJson(entry)]));
   }
   return value;
@@ -35,7 +36,10 @@ afterAll(async () => {
 describe('recorded ProcessingRequest fixtures', () => {
   for (const file of readdirSync(directory).filter((name) => name.endsWith('.json'))) {
     it(`replays ${file}`, async () => {
-      const fixture = JSON.parse(readFileSync(new URL(file, directory), 'utf8')) as { replies: string[]; requests: unknown[] };
+      const fixture = JSON.parse(readFileSync(new URL(file, directory), 'utf8')) as {
+        replies: string[];
+        requests: unknown[];
+      };
       const requests = fromJson(fixture.requests) as ProcessingRequest[];
       const duplex = requests[0]?.protocol_config?.request_body_mode === 'FULL_DUPLEX_STREAMED';
       const stream = envoy.openStream();
@@ -53,8 +57,14 @@ describe('recorded ProcessingRequest fixtures', () => {
         replies.push(event.message);
       }
       expect(replies.map((reply) => reply.response)).toEqual(fixture.replies);
-      const routing = replies.find((reply) => reply.request_headers?.response?.clear_route_cache || reply.request_body?.response?.clear_route_cache);
-      const mutation = routing?.request_headers?.response?.header_mutation ?? routing?.request_body?.response?.header_mutation;
+      const routing = replies.find(
+        (reply) =>
+          reply.request_headers?.response?.clear_route_cache ||
+          reply.request_body?.response?.clear_route_cache,
+      );
+      const mutation =
+        routing?.request_headers?.response?.header_mutation ??
+        routing?.request_body?.response?.header_mutation;
       const selected = mutation?.set_headers?.find((option) => option.header.key === 'x-selected-model');
       expect(Buffer.from(selected?.header.raw_value ?? []).toString()).toBe('math-model');
       const end = await stream.next(2000);
