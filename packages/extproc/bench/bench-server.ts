@@ -83,7 +83,18 @@ function continueReply(request: ProcessingRequest): ProcessingResponse {
   }
 }
 
+/** Answers `cpu` lines on stdin with this process's CPU time in µs (user + system). */
+function serveCpuUsage(): void {
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', () => {
+    const usage = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuUs: usage.user + usage.system })}\n`);
+  });
+}
+
 async function main(): Promise<void> {
+  process.on('SIGTERM', () => process.exit(0)); // lets --cpu-prof write its profile
+  serveCpuUsage();
   const scenario = process.argv[2] ?? 'noop';
   if (scenario === 'noop') {
     const server = new grpc.Server();

@@ -40,7 +40,14 @@ const responseBody = encoder.encode(
 );
 const header = (key: string, value: string) => ({ key, raw_value: encoder.encode(value) });
 
-function startServer(scenario: string): Promise<{ child: ChildProcess; port: number }> {
+interface BenchServer {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** The server process's CPU time so far, µs. */
+  cpu(): Promise<number>;
+}
+
+function startServer(scenario: string): Promise<BenchServer> {
   // Root tsconfig `paths` map @semroute/* to sources, so no build is needed.
   const env = {
     ...process.env,
@@ -50,13 +57,27 @@ function startServer(scenario: string): Promise<{ child: ChildProcess; port: num
     process.execPath,
     ['--import', 'tsx', new URL('./bench-server.ts', import.meta.url).pathname, scenario],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
       env,
     },
   );
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve({ child, port: (JSON.parse(line) as { port: number }).port }));
+    const waiting: ((cpuUs: number) => void)[] = [];
+    lines.on('line', (line) => {
+      const message = JSON.parse(line) as { port?: number; cpuUs?: number };
+      if (message.port !== undefined) {
+        resolve({
+          child,
+          port: message.port,
+          cpu: () =>
+            new Promise<number>((done) => {
+              waiting.push(done);
+              child.stdin!.write('cpu\n');
+            }),
+        });
+      } else if (message.cpuUs !== undefined) waiting.shift()?.(message.cpuUs);
+    });
     child.once('exit', (code) => reject(new Error(`server ${scenario} exited with ${code}`)));
   });
 }
@@ -152,16 +173,34 @@ const percentile = (sorted: number[], p: number) =>
 
 async function main(): Promise<void> {
   const scenarios = [
-    { name: 'noop-continue', label: '(c) no-op CONTINUE server' },
-    { name: 'keyword', label: '(a) keyword-only routing' },
-    { name: 'all-signals', label: '(b) all model-free signals (keyword, context, structure, conversation)' },
+    { name: 'noop-continue', server: 'noop', label: '(c) no-op CONTINUE server' },
+    { name: 'keyword', server: 'keyword', label: '(a) keyword-only routing' },
+    {
+      name: 'all-signals',
+      server: 'all-signals',
+      label: '(b) all model-free signals (keyword, context, structure, conversation)',
+    },
   ];
-  for (const scenario of scenarios) {
-    const { child, port } = await startServer(scenario.name === 'noop-continue' ? 'noop' : scenario.name);
-    try {
-      await drive(port, 16, 1000); // warm-up: JIT, channel, router
-      for (const concurrency of concurrencies) {
-        const { latencies, elapsedMs, errors } = await drive(port, concurrency, seconds * 1000);
+  // All servers run side by side and the client alternates between them in short slices, so
+  // load from other processes on this shared machine hits every scenario alike.
+  const servers = await Promise.all(scenarios.map((scenario) => startServer(scenario.server)));
+  try {
+    for (const { port } of servers) await drive(port, 16, 1000); // warm-up: JIT, channel, router
+    for (const concurrency of concurrencies) {
+      const totals = scenarios.map(() => ({ latencies: [] as number[], elapsedMs: 0, errors: 0, cpuUs: 0 }));
+      for (let slice = 0; slice < seconds; slice++) {
+        for (const [index, server] of servers.entries()) {
+          const cpuBefore = await server.cpu();
+          const result = await drive(server.port, concurrency, 1000);
+          const total = totals[index]!;
+          total.cpuUs += (await server.cpu()) - cpuBefore;
+          total.latencies.push(...result.latencies);
+          total.elapsedMs += result.elapsedMs;
+          total.errors += result.errors;
+        }
+      }
+      for (const [index, scenario] of scenarios.entries()) {
+        const { latencies, elapsedMs, errors, cpuUs } = totals[index]!;
         latencies.sort((left, right) => left - right);
         process.stdout.write(
           `${JSON.stringify({
@@ -174,12 +213,14 @@ async function main(): Promise<void> {
             p50: Number(percentile(latencies, 50).toFixed(3)),
             p99: Number(percentile(latencies, 99).toFixed(3)),
             unit: 'ms (request_body sent → reply received)',
+            // Server CPU per exchange: the load-independent cost; 1e6 / it is the server's ceiling on one core.
+            serverCpuUsPerRequest: Math.round(cpuUs / Math.max(1, latencies.length)),
           })}\n`,
         );
       }
-    } finally {
-      child.kill();
     }
+  } finally {
+    for (const { child } of servers) child.kill();
   }
 }
 

@@ -61,6 +61,8 @@ export interface ResolvedExtProcOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Reused (never mutated) CommonResponse asking the upstream for uncompressed bodies. */
+const IDENTITY_ENCODING_REPLY = { header_mutation: buildHeaderMutation({ 'accept-encoding': 'identity' }) };
 
 /** An OpenAI-style error body. */
 export function openAIErrorBody(message: string, type: string, code: string): string {
@@ -282,10 +284,7 @@ export class ExtProcSession {
 
     const response: ProcessingResponse = {
       request_headers: {
-        response:
-          this.routable && this.options.forceIdentityEncoding
-            ? { header_mutation: buildHeaderMutation({ 'accept-encoding': 'identity' }) }
-            : {},
+        response: this.routable && this.options.forceIdentityEncoding ? IDENTITY_ENCODING_REPLY : {},
       },
     };
     if (
@@ -557,7 +556,9 @@ export class ExtProcSession {
     this.responseIsSse = contentType.startsWith('text/event-stream');
     const outcome = this.outcome;
     const success = this.responseStatus >= 200 && this.responseStatus < 300;
-    this.responseTracked = outcome !== undefined;
+    // Accumulate the body only when someone needs it: a cache write or the usage report.
+    this.responseTracked =
+      outcome !== undefined && (outcome.cacheWrite !== undefined || this.options.onExchangeEnd !== undefined);
     if (this.responseTracked && this.responseIsSse) {
       this.sseParser = createSseParser();
       this.accumulator = createCompletionAccumulator();
@@ -570,7 +571,7 @@ export class ExtProcSession {
     };
     const bodyMode = this.responseBodyMode;
     if (
-      this.responseTracked &&
+      outcome !== undefined &&
       this.responseIsSse &&
       !message.end_of_stream &&
       this.options.responseModeOverride &&
