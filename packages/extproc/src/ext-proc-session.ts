@@ -570,16 +570,15 @@ export class ExtProcSession {
       },
     };
     const bodyMode = this.responseBodyMode;
-    if (
-      outcome !== undefined &&
-      this.responseIsSse &&
-      !message.end_of_stream &&
-      this.options.responseModeOverride &&
-      !this.sendsBodyWithoutWaiting &&
-      (bodyMode === undefined || bodyMode === 'BUFFERED' || bodyMode === 'BUFFERED_PARTIAL')
-    ) {
-      // Buffering an SSE stream would hold every token until the end; stream it instead.
-      response.mode_override = { response_header_mode: 'SEND', response_body_mode: 'STREAMED' };
+    if (outcome !== undefined && !message.end_of_stream && this.options.responseModeOverride && !this.sendsBodyWithoutWaiting) {
+      const needBody = this.responseTracked && success;
+      if (this.responseIsSse && (bodyMode === undefined || bodyMode === 'BUFFERED' || bodyMode === 'BUFFERED_PARTIAL' || (bodyMode === 'NONE' && needBody))) {
+        // Buffering an SSE stream would hold every token until the end; stream it instead (and
+        // ask for it at all when the operator sends no bodies but we must cache or account).
+        response.mode_override = { response_header_mode: 'SEND', response_body_mode: 'STREAMED' };
+      } else if (!this.responseIsSse && bodyMode === 'NONE' && needBody) {
+        response.mode_override = { response_header_mode: 'SEND', response_body_mode: 'BUFFERED' };
+      }
     }
     this.send(response);
     if (message.end_of_stream) {

@@ -279,6 +279,32 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     expect(router.stored.length).toBe(before + 1);
   });
 
+  it('response_body_mode NONE (examples/gateways/envoy): bodies are requested via mode_override only when a cache write needs them', async () => {
+    const none: FilterConfig = { processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'NONE' }, allowModeOverride: true };
+    const before = router.stored.length;
+    const sse = await envoy(none).exchange({
+      request: chatRequest(chat('math none sse', { stream: true })),
+      upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: sseBody(['n']), chunking: { size: 9 } }),
+    });
+    expectEnvoyHappy(sse);
+    expect(sse.responseBodyMode).toBe('STREAMED');
+    const json = await envoy(none).exchange({
+      request: chatRequest(chat('math none json')),
+      upstream: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: completionJson }),
+    });
+    expectEnvoyHappy(json);
+    expect(json.responseBodyMode).toBe('BUFFERED');
+    await waitFor(() => router.stored.length === before + 2);
+    // Without allow_mode_override Envoy sends no body; the server ends the stream after the headers reply.
+    const ignored = await envoy({ ...none, allowModeOverride: false }).exchange({
+      request: chatRequest(chat('math none ignored')),
+      upstream: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: completionJson }),
+    });
+    expect(ignored.failure).toBeUndefined();
+    expect(ignored.body).toBe(completionJson);
+    expect(ignored.counters.mode_override_ignored).toBe(1);
+  });
+
   it('client abort mid-stream (RST) ⇒ no cache write, stream released', async () => {
     const before = router.stored.length;
     summaries.length = 0;
