@@ -637,6 +637,14 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       [vsr('selected-model')]: bodyModel,
     });
 
+    const decidedExplanation = {
+      ...baseExplanation,
+      decision: decision.name,
+      confidence: best.confidence,
+      selectedModel: ref.model,
+      model: bodyModel,
+      algorithm: decision.algorithmName,
+    };
     let cacheWrite: ResponseCacheContext | undefined;
     const cachePlugin = decision.plugins.get('response_cache') as
       | PluginConfigurations['response_cache']
@@ -671,12 +679,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
           headers: headersOut,
           body: stream ? completionToSse(hit.completion) : JSON.stringify(hit.completion),
           explanation: {
-            ...baseExplanation,
-            decision: decision.name,
-            confidence: best.confidence,
-            selectedModel: ref.model,
-            model: bodyModel,
-            algorithm: decision.algorithmName,
+            ...decidedExplanation,
             plugins: pluginsRun,
             latencyMs: clock.now() - started,
           },
@@ -743,12 +746,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       clearRouteCache,
       ...(cacheWrite ? { cacheWrite } : {}),
       explanation: {
-        ...baseExplanation,
-        decision: decision.name,
-        confidence: best.confidence,
-        selectedModel: ref.model,
-        model: bodyModel,
-        algorithm: decision.algorithmName,
+        ...decidedExplanation,
         reasoning: reasoning.applied,
         plugins: pluginsRun,
         latencyMs: clock.now() - started,
