@@ -7,11 +7,17 @@
  * @module
  */
 import type { Router } from '@semroute/core';
+import { fastResponseSerializer } from './encode-processing-response.js';
 import type { ProcessingRequest, ProcessingResponse } from './ext-proc-messages.js';
 import { defaultIsRoutable, type ExtProcOptions, NOOP_LOGGER, SYSTEM_CLOCK } from './ext-proc-options.js';
 import { ExtProcSession, type ResolvedExtProcOptions } from './ext-proc-session.js';
 import { loadExtProcServiceDefinition } from './proto-definitions.js';
-import type { GrpcServerLike, ServerDuplexStreamLike, ServiceDefinitionLike } from './server-types.js';
+import type {
+  GrpcServerLike,
+  MethodDefinitionLike,
+  ServerDuplexStreamLike,
+  ServiceDefinitionLike,
+} from './server-types.js';
 
 /** Live counters of one service instance. */
 export interface ExtProcStats {
@@ -36,6 +42,19 @@ export interface ExtProcService {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/** The service definition with `Process` replies encoded by the direct encoder. */
+function withFastResponseEncoder(definition: ServiceDefinitionLike): ServiceDefinitionLike {
+  const process = definition.Process!;
+  const fallback = process.responseSerialize as unknown as (value: ProcessingResponse) => Buffer;
+  return {
+    ...definition,
+    Process: {
+      ...process,
+      responseSerialize: fastResponseSerializer(fallback) as MethodDefinitionLike['responseSerialize'],
+    },
+  };
+}
 
 /** Applies defaults; request limits come from the router's config. */
 export function resolveExtProcOptions(router: Router, options: ExtProcOptions = {}): ResolvedExtProcOptions {
@@ -62,7 +81,7 @@ export function resolveExtProcOptions(router: Router, options: ExtProcOptions = 
  */
 export function createExtProcService(router: Router, options: ExtProcOptions = {}): ExtProcService {
   const resolved = resolveExtProcOptions(router, options);
-  const service = loadExtProcServiceDefinition();
+  const service = withFastResponseEncoder(loadExtProcServiceDefinition());
   let openStreams = 0;
   let totalStreams = 0;
   let messagesReceived = 0;

@@ -140,7 +140,7 @@ export class ExtProcSession {
   push(message: ProcessingRequest): void {
     if (this.closed) return;
     this.queue.push(message);
-    if (!this.running) void this.drain();
+    if (!this.running) this.pump();
   }
 
   /** The gateway half-closed its side: finish queued work, then end the stream with OK. */
@@ -163,18 +163,34 @@ export class ExtProcSession {
     return this.closed;
   }
 
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const message = this.queue.shift()!;
-        const pending = this.handle(message);
-        if (pending) await pending;
+  /**
+   * Handles queued messages in order. Synchronous handlers run inline (no promise per
+   * message); a handler that returns a promise (routing) pauses the queue until it settles.
+   */
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const message = this.queue.shift()!;
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.handle(message);
+      } catch (error) {
+        this.failStream(error);
+        return;
       }
-    } catch (error) {
-      this.failStream(error);
-    } finally {
-      this.running = false;
+      if (pending) {
+        this.running = true;
+        pending.then(
+          () => {
+            this.running = false;
+            this.pump();
+          },
+          (error: unknown) => {
+            this.running = false;
+            this.failStream(error);
+          },
+        );
+        return;
+      }
     }
     if (this.inputEnded && !this.closed) this.finishStream();
   }
@@ -570,9 +586,20 @@ export class ExtProcSession {
       },
     };
     const bodyMode = this.responseBodyMode;
-    if (outcome !== undefined && !message.end_of_stream && this.options.responseModeOverride && !this.sendsBodyWithoutWaiting) {
+    if (
+      outcome !== undefined &&
+      !message.end_of_stream &&
+      this.options.responseModeOverride &&
+      !this.sendsBodyWithoutWaiting
+    ) {
       const needBody = this.responseTracked && success;
-      if (this.responseIsSse && (bodyMode === undefined || bodyMode === 'BUFFERED' || bodyMode === 'BUFFERED_PARTIAL' || (bodyMode === 'NONE' && needBody))) {
+      if (
+        this.responseIsSse &&
+        (bodyMode === undefined ||
+          bodyMode === 'BUFFERED' ||
+          bodyMode === 'BUFFERED_PARTIAL' ||
+          (bodyMode === 'NONE' && needBody))
+      ) {
         // Buffering an SSE stream would hold every token until the end; stream it instead (and
         // ask for it at all when the operator sends no bodies but we must cache or account).
         response.mode_override = { response_header_mode: 'SEND', response_body_mode: 'STREAMED' };

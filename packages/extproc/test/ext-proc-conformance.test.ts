@@ -280,17 +280,29 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
   });
 
   it('response_body_mode NONE (examples/gateways/envoy): bodies are requested via mode_override only when a cache write needs them', async () => {
-    const none: FilterConfig = { processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'NONE' }, allowModeOverride: true };
+    const none: FilterConfig = {
+      processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'NONE' },
+      allowModeOverride: true,
+    };
     const before = router.stored.length;
     const sse = await envoy(none).exchange({
       request: chatRequest(chat('math none sse', { stream: true })),
-      upstream: () => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: sseBody(['n']), chunking: { size: 9 } }),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: sseBody(['n']),
+        chunking: { size: 9 },
+      }),
     });
     expectEnvoyHappy(sse);
     expect(sse.responseBodyMode).toBe('STREAMED');
     const json = await envoy(none).exchange({
       request: chatRequest(chat('math none json')),
-      upstream: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: completionJson }),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: completionJson,
+      }),
     });
     expectEnvoyHappy(json);
     expect(json.responseBodyMode).toBe('BUFFERED');
@@ -298,7 +310,11 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     // Without allow_mode_override Envoy sends no body; the server ends the stream after the headers reply.
     const ignored = await envoy({ ...none, allowModeOverride: false }).exchange({
       request: chatRequest(chat('math none ignored')),
-      upstream: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: completionJson }),
+      upstream: () => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: completionJson,
+      }),
     });
     expect(ignored.failure).toBeUndefined();
     expect(ignored.body).toBe(completionJson);
@@ -598,6 +614,28 @@ describe('orderings and modes', () => {
     expect(
       [second, third].map((event) => (event.type === 'message' ? event.message.response : event.type)),
     ).toEqual(['request_body', 'response_headers']);
+    stream.reset();
+  });
+
+  it('RequestResponseAttributes / SendAndReceiveDynamicMetadata: attributes and metadata_context are accepted, no dynamic_metadata is sent', async () => {
+    const stream = envoy().openStream();
+    const struct = { fields: { 'request.path': { stringValue: '/v1/chat/completions' } } };
+    stream.write({
+      request_headers: {
+        headers: {
+          headers: [
+            { key: ':method', raw_value: Buffer.from('GET') },
+            { key: ':path', raw_value: Buffer.from('/x') },
+          ],
+        },
+        end_of_stream: true,
+      },
+      attributes: { 'envoy.filters.http.ext_proc': struct },
+      metadata_context: { filter_metadata: { 'envoy.filters.http.ext_authz': struct } },
+    } as never);
+    const reply = await stream.next(2000);
+    expect(reply.type === 'message' && reply.message.response).toBe('request_headers');
+    expect(reply.type === 'message' ? (reply.message.dynamic_metadata ?? null) : 'none').toBeNull();
     stream.reset();
   });
 
