@@ -83,12 +83,17 @@ function continueReply(request: ProcessingRequest): ProcessingResponse {
   }
 }
 
+/** Wall time spent inside `router.route()`, µs (to split server CPU into routing and transport). */
+let routeUs = 0;
+
 /** Answers `cpu` lines on stdin with this process's CPU time in µs (user + system). */
 function serveCpuUsage(): void {
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', () => {
     const usage = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ cpuUs: usage.user + usage.system })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ cpuUs: usage.user + usage.system, routeUs: Math.round(routeUs) })}\n`,
+    );
   });
 }
 
@@ -115,6 +120,15 @@ async function main(): Promise<void> {
   }
   const text = scenario === 'keyword' ? KEYWORD : ALL_SIGNALS;
   const router = await createRouter({ config: parseRouterConfig(text).config });
+  const route = router.route.bind(router);
+  router.route = async (request, options) => {
+    const started = performance.now();
+    try {
+      return await route(request, options);
+    } finally {
+      routeUs += (performance.now() - started) * 1000;
+    }
+  };
   const server = await serveExtProc({ router, port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
 }

@@ -43,8 +43,8 @@ const header = (key: string, value: string) => ({ key, raw_value: encoder.encode
 interface BenchServer {
   readonly child: ChildProcess;
   readonly port: number;
-  /** The server process's CPU time so far, µs. */
-  cpu(): Promise<number>;
+  /** The server process's CPU time so far and its time inside route(), µs. */
+  cpu(): Promise<{ cpuUs: number; routeUs: number }>;
 }
 
 function startServer(scenario: string): Promise<BenchServer> {
@@ -63,20 +63,21 @@ function startServer(scenario: string): Promise<BenchServer> {
   );
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const waiting: ((cpuUs: number) => void)[] = [];
+    const waiting: ((usage: { cpuUs: number; routeUs: number }) => void)[] = [];
     lines.on('line', (line) => {
-      const message = JSON.parse(line) as { port?: number; cpuUs?: number };
+      const message = JSON.parse(line) as { port?: number; cpuUs?: number; routeUs?: number };
       if (message.port !== undefined) {
         resolve({
           child,
           port: message.port,
           cpu: () =>
-            new Promise<number>((done) => {
+            new Promise<{ cpuUs: number; routeUs: number }>((done) => {
               waiting.push(done);
               child.stdin!.write('cpu\n');
             }),
         });
-      } else if (message.cpuUs !== undefined) waiting.shift()?.(message.cpuUs);
+      } else if (message.cpuUs !== undefined)
+        waiting.shift()?.({ cpuUs: message.cpuUs, routeUs: message.routeUs ?? 0 });
     });
     child.once('exit', (code) => reject(new Error(`server ${scenario} exited with ${code}`)));
   });
@@ -187,20 +188,31 @@ async function main(): Promise<void> {
   try {
     for (const { port } of servers) await drive(port, 16, 1000); // warm-up: JIT, channel, router
     for (const concurrency of concurrencies) {
-      const totals = scenarios.map(() => ({ latencies: [] as number[], elapsedMs: 0, errors: 0, cpuUs: 0 }));
+      const totals = scenarios.map(() => ({
+        latencies: [] as number[],
+        elapsedMs: 0,
+        errors: 0,
+        cpuUs: 0,
+        routeUs: 0,
+      }));
       for (let slice = 0; slice < seconds; slice++) {
-        for (const [index, server] of servers.entries()) {
+        // Rotate the order every slice so no scenario always follows the same neighbour.
+        for (let step = 0; step < servers.length; step++) {
+          const index = (slice + step) % servers.length;
+          const server = servers[index]!;
           const cpuBefore = await server.cpu();
           const result = await drive(server.port, concurrency, 1000);
           const total = totals[index]!;
-          total.cpuUs += (await server.cpu()) - cpuBefore;
+          const cpuAfter = await server.cpu();
+          total.cpuUs += cpuAfter.cpuUs - cpuBefore.cpuUs;
+          total.routeUs += cpuAfter.routeUs - cpuBefore.routeUs;
           total.latencies.push(...result.latencies);
           total.elapsedMs += result.elapsedMs;
           total.errors += result.errors;
         }
       }
       for (const [index, scenario] of scenarios.entries()) {
-        const { latencies, elapsedMs, errors, cpuUs } = totals[index]!;
+        const { latencies, elapsedMs, errors, cpuUs, routeUs } = totals[index]!;
         latencies.sort((left, right) => left - right);
         process.stdout.write(
           `${JSON.stringify({
@@ -215,6 +227,8 @@ async function main(): Promise<void> {
             unit: 'ms (request_body sent → reply received)',
             // Server CPU per exchange: the load-independent cost; 1e6 / it is the server's ceiling on one core.
             serverCpuUsPerRequest: Math.round(cpuUs / Math.max(1, latencies.length)),
+            // Wall time inside router.route() per request (includes waiting for the CPU under load).
+            routeUsPerRequest: Math.round(routeUs / Math.max(1, latencies.length)),
           })}\n`,
         );
       }
