@@ -25,6 +25,8 @@ export interface ExchangeUsage {
 
 /** What happened on one ext_proc stream, reported once when it ends. */
 export interface ExchangeSummary {
+  /** The request's `x-request-id`, when the gateway sent one. */
+  readonly requestId?: string;
   /** `upstream` (routed and forwarded), `immediate` (answered by the router), or `passthrough` (not routed). */
   readonly kind: 'upstream' | 'immediate' | 'passthrough';
   /** Why an immediate response was sent (`fast_response`, `cache`, `error`, `models`, `payload_too_large`). */

@@ -762,8 +762,9 @@ export class ExtProcSession {
   private report(summary: ExchangeSummary): void {
     const callback = this.options.onExchangeEnd;
     if (!callback) return;
+    const requestId = this.requestHeaders[HEADERS.requestId];
     try {
-      callback(summary);
+      callback(requestId === undefined ? summary : { requestId, ...summary });
     } catch (error) {
       this.options.logger.warn(
         { error: error instanceof Error ? error.message : String(error) },

@@ -168,7 +168,7 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     const before = router.stored.length;
     summaries.length = 0;
     const result = await envoy(BUFFERED).exchange({
-      request: chatRequest(chat('derivative of x^2')),
+      request: chatRequest(chat('derivative of x^2'), { 'x-request-id': 'req-42' }),
       upstream: () => ({
         status: 200,
         headers: { 'content-type': 'application/json' },
@@ -181,6 +181,7 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     await waitFor(() => summaries.length > 0);
     const summary = summaries.at(-1)!;
     expect(summary).toMatchObject({
+      requestId: 'req-42',
       kind: 'upstream',
       selectedModel: 'math-model',
       status: 200,
