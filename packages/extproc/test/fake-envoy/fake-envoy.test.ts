@@ -335,6 +335,83 @@ describe('bodies', () => {
   });
 });
 
+describe('response path', () => {
+  it('GetAndSetHeadersOnResponse(BadStatus / TwoStatuses): :status < 200 and a second :status are ignored', async () => {
+    const setStatus =
+      (values: string[]): Script =>
+      (request, controls) =>
+        controls.write(
+          request.request === 'response_headers'
+            ? {
+                response_headers: {
+                  response: {
+                    header_mutation: { set_headers: values.map((value) => rawHeader(':status', value)) },
+                  },
+                },
+              }
+            : continueReply(request),
+        );
+    expect((await (await envoyFor(setStatus(['201']))).exchange(GET)).status).toBe(201);
+    const bad = await (await envoyFor(setStatus(['100']))).exchange(GET);
+    expect(bad.status).toBe(200);
+    expect(bad.counters.rejected_header_mutations).toBe(1);
+    const two = await (await envoyFor(setStatus(['202', '203']))).exchange(GET);
+    expect(two.status).toBe(202);
+  });
+
+  it('GetAndSetBodyAndHeadersOnResponse: header mutations in a body reply apply in BUFFERED, not in STREAMED', async () => {
+    const script: Script = (request, controls) =>
+      controls.write(
+        request.request === 'response_body'
+          ? {
+              response_body: {
+                response: {
+                  header_mutation: { set_headers: [rawHeader('x-late', '1')] },
+                  body_mutation: { body: new TextEncoder().encode('new') },
+                },
+              },
+            }
+          : continueReply(request),
+      );
+    const buffered = await (
+      await envoyFor(script, { processingMode: { response_body_mode: 'BUFFERED' } })
+    ).exchange(GET);
+    expect(buffered).toMatchObject({ body: 'new', headers: { 'x-late': '1' } });
+    const streamed = await (
+      await envoyFor(script, { processingMode: { response_body_mode: 'STREAMED' } })
+    ).exchange(GET);
+    expect(streamed.body).toBe('new');
+    expect(streamed.headers['x-late']).toBeUndefined();
+  });
+
+  it('GetAndRespondImmediatelyOnResponseBody: an immediate response replaces the buffered response', async () => {
+    const envoy = await envoyFor(
+      (request, controls) =>
+        controls.write(
+          request.request === 'response_body'
+            ? { immediate_response: { status: { code: 403 }, body: new TextEncoder().encode('blocked') } }
+            : continueReply(request),
+        ),
+      { processingMode: { response_body_mode: 'BUFFERED' } },
+    );
+    const result = await envoy.exchange(GET);
+    expect(result).toMatchObject({ status: 403, body: 'blocked' });
+    expect(result.upstreamRequest).toBeDefined();
+  });
+});
+
+describe('failure mode', () => {
+  it('FastFailOrderingTest.GrpcErrorOnStart: no server ⇒ 500, or unprocessed with failure_mode_allow', async () => {
+    const envoy = createFakeEnvoy({ address: '127.0.0.1:1' });
+    closers.push(() => envoy.close());
+    const failed = await envoy.exchange(GET);
+    expect(failed.status).toBe(500);
+    expect(failed.counters.streams_failed).toBe(1);
+    const allowed = await envoy.exchange(GET, { failureModeAllow: true });
+    expect(allowed.status).toBe(200);
+  });
+});
+
 describe('immediate responses', () => {
   it('GetAndRespondImmediately: status, headers, body; default content-type text/plain', async () => {
     const envoy = await envoyFor((_request, controls) =>
