@@ -156,10 +156,18 @@ function isPresent(field: Field, value: unknown): boolean {
   }
 }
 
-function scalarSize(field: Field, value: unknown): number {
+/** Types whose objects may carry fields this encoder does not model (checked, then fallback). */
+const CHECKED = new Set(['ProcessingResponse', 'CommonResponse', 'BodyMutation', 'ImmediateResponse']);
+
+/**
+ * Sizing pass. Pushes, in pre-order, the byte size of every nested message and the UTF-8
+ * length of every string onto `sizes`, so the write pass never measures anything twice.
+ */
+function scalarSize(field: Field, value: unknown, sizes: number[]): number {
   switch (field.kind) {
     case 'string': {
       const length = Buffer.byteLength(value as string, 'utf8');
+      sizes.push(length);
       return varintSize(length) + length;
     }
     case 'bytes': {
@@ -178,40 +186,140 @@ function scalarSize(field: Field, value: unknown): number {
   }
 }
 
-function messageSize(value: Record<string, unknown>, type: string): number {
-  const known = KNOWN.get(type)!;
-  for (const key in value) {
-    if (!known.has(key) && !VIRTUAL.has(key) && value[key] !== undefined && value[key] !== null)
-      throw new Unsupported(`${type}.${key}`);
+function fieldSize(field: Field, value: unknown, sizes: number[]): number {
+  if (field.kind !== 'message') return varintSize(field.no << 3) + scalarSize(field, value, sizes);
+  const inner = messageSize(value as Record<string, unknown>, field.type!, sizes);
+  return varintSize(field.no << 3) + varintSize(inner) + inner;
+}
+
+const APPEND_ACTIONS: Readonly<Record<string, number>> = {
+  APPEND_IF_EXISTS_OR_ADD: 0,
+  ADD_IF_ABSENT: 1,
+  OVERWRITE_IF_EXISTS_OR_ADD: 2,
+  OVERWRITE_IF_EXISTS: 3,
+};
+
+interface HeaderOptionShape {
+  header?: { key?: string; value?: string; raw_value?: Uint8Array } | null;
+  append?: { value?: boolean } | null;
+  append_action?: string | number;
+  keep_empty_value?: boolean;
+}
+
+function appendActionNumber(action: string | number | undefined): number {
+  if (action === undefined) return 0;
+  if (typeof action === 'number') return action;
+  const mapped = APPEND_ACTIONS[action];
+  if (mapped === undefined) throw new Unsupported(`append_action=${action}`);
+  return mapped;
+}
+
+/** Hand-specialised HeaderValueOption sizing (the hottest message: every header we set). */
+function headerOptionSize(option: HeaderOptionShape, sizes: number[]): number {
+  const slot = sizes.length;
+  sizes.push(0);
+  let size = 0;
+  const header = option.header;
+  if (header) {
+    const headerSlot = sizes.length;
+    sizes.push(0);
+    let inner = 0;
+    if (header.key) {
+      const length = Buffer.byteLength(header.key, 'utf8');
+      sizes.push(length);
+      inner += 1 + varintSize(length) + length;
+    }
+    if (header.value) {
+      const length = Buffer.byteLength(header.value, 'utf8');
+      sizes.push(length);
+      inner += 1 + varintSize(length) + length;
+    }
+    if (header.raw_value && header.raw_value.length > 0)
+      inner += 1 + varintSize(header.raw_value.length) + header.raw_value.length;
+    sizes[headerSlot] = inner;
+    size += 1 + varintSize(inner) + inner;
   }
+  if (option.append) {
+    sizes.push(option.append.value ? 2 : 0);
+    size += 2 + (option.append.value ? 2 : 0);
+  }
+  const action = appendActionNumber(option.append_action);
+  if (action !== 0) size += 2;
+  if (option.keep_empty_value) size += 2;
+  sizes[slot] = size;
+  return size;
+}
+
+function writeHeaderOption(writer: Writer, option: HeaderOptionShape): void {
+  const header = option.header;
+  if (header) {
+    writer.varint(0x0a);
+    writer.varint(writer.sizes[writer.cursor++]!);
+    if (header.key) {
+      writer.varint(0x0a);
+      writer.string(header.key);
+    }
+    if (header.value) {
+      writer.varint(0x12);
+      writer.string(header.value);
+    }
+    if (header.raw_value && header.raw_value.length > 0) {
+      writer.varint(0x1a);
+      writer.bytes(header.raw_value);
+    }
+  }
+  if (option.append) {
+    writer.varint(0x12);
+    writer.varint(writer.sizes[writer.cursor++]!);
+    if (option.append.value) {
+      writer.varint(0x08);
+      writer.varint(1);
+    }
+  }
+  const action = appendActionNumber(option.append_action);
+  if (action !== 0) {
+    writer.varint(0x18);
+    writer.varint(action);
+  }
+  if (option.keep_empty_value) {
+    writer.varint(0x20);
+    writer.varint(1);
+  }
+}
+
+function messageSize(value: Record<string, unknown>, type: string, sizes: number[]): number {
+  if (type === 'HeaderValueOption') return headerOptionSize(value as HeaderOptionShape, sizes);
+  if (CHECKED.has(type)) {
+    const known = KNOWN.get(type)!;
+    for (const key in value) {
+      if (!known.has(key) && !VIRTUAL.has(key) && value[key] !== undefined && value[key] !== null)
+        throw new Unsupported(`${type}.${key}`);
+    }
+  }
+  const slot = sizes.length;
+  sizes.push(0);
   let size = 0;
   for (const field of SCHEMA[type]!) {
     const raw = value[field.name];
     if (field.repeated) {
-      if (!raw) continue;
-      for (const item of raw as unknown[]) {
-        size += varintSize(field.no << 3);
-        if (field.kind === 'message') {
-          const inner = messageSize(item as Record<string, unknown>, field.type!);
-          size += varintSize(inner) + inner;
-        } else size += scalarSize(field, item);
-      }
-      continue;
+      if (raw) for (const item of raw as unknown[]) size += fieldSize(field, item, sizes);
+    } else if (isPresent(field, raw)) {
+      size += fieldSize(field, raw, sizes);
     }
-    if (!isPresent(field, raw)) continue;
-    size += varintSize(field.no << 3);
-    if (field.kind === 'message') {
-      const inner = messageSize(raw as Record<string, unknown>, field.type!);
-      size += varintSize(inner) + inner;
-    } else size += scalarSize(field, raw);
   }
+  sizes[slot] = size;
   return size;
 }
 
 class Writer {
   readonly buffer: Buffer;
   position = 0;
-  constructor(size: number) {
+  /** Next entry of the sizing pass's pre-order list. */
+  cursor = 1;
+  constructor(
+    size: number,
+    readonly sizes: readonly number[],
+  ) {
     this.buffer = Buffer.allocUnsafe(size);
   }
   varint(value: number): void {
@@ -237,7 +345,7 @@ class Writer {
     this.position += value.length;
   }
   string(value: string): void {
-    const length = Buffer.byteLength(value, 'utf8');
+    const length = this.sizes[this.cursor++]!;
     this.varint(length);
     this.position += this.buffer.write(value, this.position, length, 'utf8');
   }
@@ -273,6 +381,10 @@ function writeScalar(writer: Writer, field: Field, value: unknown): void {
 }
 
 function writeMessage(writer: Writer, value: Record<string, unknown>, type: string): void {
+  if (type === 'HeaderValueOption') {
+    writeHeaderOption(writer, value as HeaderOptionShape);
+    return;
+  }
   for (const field of SCHEMA[type]!) {
     const raw = value[field.name];
     if (field.repeated) {
@@ -290,7 +402,7 @@ function writeField(writer: Writer, field: Field, value: unknown): void {
     return;
   }
   writer.varint((field.no << 3) | 2);
-  writer.varint(messageSize(value as Record<string, unknown>, field.type!));
+  writer.varint(writer.sizes[writer.cursor++]!);
   writeMessage(writer, value as Record<string, unknown>, field.type!);
 }
 
@@ -301,7 +413,8 @@ function writeField(writer: Writer, field: Field, value: unknown): void {
 export function encodeProcessingResponse(response: ProcessingResponse): Buffer | undefined {
   try {
     const value = response as unknown as Record<string, unknown>;
-    const writer = new Writer(messageSize(value, 'ProcessingResponse'));
+    const sizes: number[] = [];
+    const writer = new Writer(messageSize(value, 'ProcessingResponse', sizes), sizes);
     writeMessage(writer, value, 'ProcessingResponse');
     return writer.buffer;
   } catch (error) {
@@ -310,9 +423,21 @@ export function encodeProcessingResponse(response: ProcessingResponse): Buffer |
   }
 }
 
+const constantEncodings = new WeakMap<object, Buffer>();
+
+/**
+ * Marks a reply object as a never-mutated constant: its encoding is computed once and reused
+ * (CONTINUE replies, the identity-encoding headers reply). The object is frozen.
+ */
+export function constantResponse<T extends ProcessingResponse>(response: T): T {
+  const encoded = encodeProcessingResponse(response);
+  if (encoded) constantEncodings.set(response, encoded);
+  return Object.freeze(response);
+}
+
 /** Wraps a generic serializer with the direct encoder. */
 export function fastResponseSerializer(
   fallback: (value: ProcessingResponse) => Buffer,
 ): (value: ProcessingResponse) => Buffer {
-  return (value) => encodeProcessingResponse(value) ?? fallback(value);
+  return (value) => constantEncodings.get(value) ?? encodeProcessingResponse(value) ?? fallback(value);
 }

@@ -20,6 +20,7 @@ import {
   type Router,
   type UpstreamOutcome,
 } from '@semroute/core';
+import { constantResponse } from './encode-processing-response.js';
 import type {
   BodySendMode,
   HttpBody,
@@ -61,8 +62,17 @@ export interface ResolvedExtProcOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Reused (never mutated) CommonResponse asking the upstream for uncompressed bodies. */
-const IDENTITY_ENCODING_REPLY = { header_mutation: buildHeaderMutation({ 'accept-encoding': 'identity' }) };
+/** Reused (frozen, pre-encoded) replies. */
+const IDENTITY_HEADERS_REPLY = constantResponse({
+  request_headers: { response: { header_mutation: buildHeaderMutation({ 'accept-encoding': 'identity' }) } },
+});
+const CONTINUE_REQUEST_HEADERS = constantResponse({ request_headers: {} });
+const CONTINUE_REQUEST_BODY = constantResponse({ request_body: {} });
+const CONTINUE_RESPONSE_HEADERS = constantResponse({ response_headers: {} });
+const CONTINUE_RESPONSE_BODY = constantResponse({ response_body: {} });
+const CLEAR_REQUEST_BODY = constantResponse({
+  request_body: { response: { body_mutation: { clear_body: true } } },
+});
 
 /** An OpenAI-style error body. */
 export function openAIErrorBody(message: string, type: string, code: string): string {
@@ -298,11 +308,8 @@ export class ExtProcSession {
       return undefined;
     }
 
-    const response: ProcessingResponse = {
-      request_headers: {
-        response: this.routable && this.options.forceIdentityEncoding ? IDENTITY_ENCODING_REPLY : {},
-      },
-    };
+    const base =
+      this.routable && this.options.forceIdentityEncoding ? IDENTITY_HEADERS_REPLY : CONTINUE_REQUEST_HEADERS;
     if (
       this.routable &&
       bodyFollows &&
@@ -312,9 +319,10 @@ export class ExtProcSession {
     ) {
       // Routing headers in a STREAMED body reply come too late; ask for a buffered body instead
       // (honoured only with allow_mode_override; otherwise we still cope with the chunks).
-      response.mode_override = this.overrideModes({ request_body_mode: 'BUFFERED' });
+      this.send({ ...base, mode_override: this.overrideModes({ request_body_mode: 'BUFFERED' }) });
+    } else {
+      this.send(base);
     }
-    this.send(response);
     return undefined;
   }
 
@@ -345,13 +353,17 @@ export class ExtProcSession {
 
     if (!this.routable || this.requestRouted) {
       // Not ours to route (or a stray chunk after routing): pass it through unchanged.
-      this.send({
-        request_body: {
-          response: duplex
-            ? { body_mutation: { streamed_response: { body: chunk, end_of_stream: message.end_of_stream } } }
-            : {},
-        },
-      });
+      this.send(
+        duplex
+          ? {
+              request_body: {
+                response: {
+                  body_mutation: { streamed_response: { body: chunk, end_of_stream: message.end_of_stream } },
+                },
+              },
+            }
+          : CONTINUE_REQUEST_BODY,
+      );
       return undefined;
     }
 
@@ -384,7 +396,7 @@ export class ExtProcSession {
         // Streamed chunks (STREAMED, or a client that streams although BUFFERED was asked for):
         // drop each one now and send the complete (rewritten) body with the last chunk.
         this.clearedChunks++;
-        this.send({ request_body: { response: { body_mutation: { clear_body: true } } } });
+        this.send(CLEAR_REQUEST_BODY);
       }
       return undefined;
     }
@@ -478,8 +490,7 @@ export class ExtProcSession {
           },
         },
       });
-      for (let index = 0; index < this.heldChunks; index++)
-        this.send({ request_body: { response: { body_mutation: { clear_body: true } } } });
+      for (let index = 0; index < this.heldChunks; index++) this.send(CLEAR_REQUEST_BODY);
       this.heldChunks = 0;
       if (endedByTrailers) this.send({ request_trailers: {} });
       else this.send({ request_body: { response: { body_mutation: { body: newBody } } } });
@@ -607,7 +618,7 @@ export class ExtProcSession {
         response.mode_override = { response_header_mode: 'SEND', response_body_mode: 'BUFFERED' };
       }
     }
-    this.send(response);
+    this.send(outcome && success ? response : response.mode_override ? response : CONTINUE_RESPONSE_HEADERS);
     if (message.end_of_stream) {
       this.finalizeResponse(false);
       this.completeExchange();
@@ -629,7 +640,7 @@ export class ExtProcSession {
         },
       });
     } else {
-      this.send({ response_body: {} });
+      this.send(CONTINUE_RESPONSE_BODY);
     }
     if (this.responseTracked && !this.responseOverflow) {
       if (this.sseParser && this.accumulator) {
