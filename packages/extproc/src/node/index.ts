@@ -6,6 +6,7 @@
 export {
   type ExtProcServerHandle,
   type ExtProcTlsOptions,
+  loadTlsDirectory,
   type ServeExtProcOptions,
   serveExtProc,
 } from './serve.js';

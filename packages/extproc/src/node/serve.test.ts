@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -9,7 +9,7 @@ import { createFakeEnvoy } from '../../test/fake-envoy/fake-envoy.js';
 import { createFakeRouter } from '../../test/fake-envoy/fake-router.js';
 import { createExtProcService } from '../create-ext-proc-service.js';
 import { HEALTH_PROTO_FILE, PROTO_LOADER_OPTIONS, protoDirectory } from '../proto-definitions.js';
-import { serveExtProc } from './serve.js';
+import { loadTlsDirectory, serveExtProc } from './serve.js';
 
 function healthClient(address: string, credentials = grpc.credentials.createInsecure()) {
   const definition = loadSync(HEALTH_PROTO_FILE, {
@@ -138,11 +138,14 @@ describe('serveExtProc', () => {
         { stdio: 'ignore' },
       );
       const cert = readFileSync(join(directory, 'cert.pem'));
+      writeFileSync(join(directory, 'tls.crt'), cert);
+      writeFileSync(join(directory, 'tls.key'), readFileSync(join(directory, 'key.pem')));
+      expect(() => loadTlsDirectory(join(directory, 'missing'))).toThrow(/tls.crt and tls.key/);
       const server = await serveExtProc({
         router: createFakeRouter(),
         port: 0,
         host: '127.0.0.1',
-        tls: { cert, key: readFileSync(join(directory, 'key.pem')) },
+        tls: loadTlsDirectory(directory),
       });
       const client = healthClient(`127.0.0.1:${server.port}`, grpc.credentials.createSsl(cert));
       expect(await check(client, '')).toEqual({ status: 'SERVING' });

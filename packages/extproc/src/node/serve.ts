@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { DEFAULT_PORTS, type Router } from '@semroute/core';
 import { createExtProcService, type ExtProcService } from '../create-ext-proc-service.js';
@@ -50,6 +52,29 @@ export interface ExtProcServerHandle {
    * open streams to finish, then force-closes the rest. Idempotent.
    */
   close(options?: { readonly graceMs?: number }): Promise<void>;
+}
+
+/**
+ * Reads TLS material from a directory the way the reference router's `--secure --cert-path DIR`
+ * does: `tls.crt` and `tls.key` (a Kubernetes TLS secret's keys), plus `ca.crt` when present (then
+ * client certificates are verified but not required unless `requireClientCert`).
+ */
+export function loadTlsDirectory(
+  directory: string,
+  options: { readonly requireClientCert?: boolean } = {},
+): ExtProcTlsOptions {
+  const cert = join(directory, 'tls.crt');
+  const key = join(directory, 'tls.key');
+  if (!existsSync(cert) || !existsSync(key)) {
+    throw new Error(`TLS directory ${directory} must contain tls.crt and tls.key`);
+  }
+  const ca = join(directory, 'ca.crt');
+  return {
+    cert: readFileSync(cert),
+    key: readFileSync(key),
+    ...(existsSync(ca) ? { ca: readFileSync(ca) } : {}),
+    ...(options.requireClientCert ? { requireClientCert: true } : {}),
+  };
 }
 
 const toBuffer = (value: string | Uint8Array): Buffer =>
