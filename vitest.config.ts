@@ -12,6 +12,9 @@ export default defineConfig({
     alias: [
       { find: /^@semroute\/core\/test$/, replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)) },
       alias('core', './packages/core/src/index.ts'),
+      alias('http-proxy', './packages/http-proxy/src/index.ts'),
+      alias('http-proxy/node', './packages/http-proxy/src/node/index.ts'),
+      alias('http-proxy/simulator', './packages/http-proxy/src/simulator/index.ts'),
     ],
   },
   test: {
