@@ -10,15 +10,24 @@ const alias = (name: string, path: string) => ({
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@semroute\/core\/test$/, replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)) },
+      {
+        find: /^@semroute\/core\/test$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)),
+      },
       alias('core', './packages/core/src/index.ts'),
       alias('http-proxy', './packages/http-proxy/src/index.ts'),
       alias('http-proxy/node', './packages/http-proxy/src/node/index.ts'),
       alias('http-proxy/simulator', './packages/http-proxy/src/simulator/index.ts'),
+      alias('cli', './packages/cli/src/index.ts'),
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'examples/*/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

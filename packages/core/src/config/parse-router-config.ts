@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { isMap, isSeq, LineCounter, type Node, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
-import { checkConfigSemantics, type ConfigPath } from './check-config-semantics.js';
+import { type ConfigPath, checkConfigSemantics } from './check-config-semantics.js';
 import { didYouMean } from './did-you-mean.js';
 import { type RouterConfig, routerConfigSchema } from './router-config-schema.js';
 
@@ -26,7 +26,15 @@ export interface ParsedRouterConfig {
 }
 
 /** Keys of the legacy v0.1 flat layout; their presence without `version` means "migrate". */
-const LEGACY_KEYS = ['categories', 'vllm_endpoints', 'model_config', 'semantic_cache', 'prompt_guard', 'bert_model', 'classifier'];
+const LEGACY_KEYS = [
+  'categories',
+  'vllm_endpoints',
+  'model_config',
+  'semantic_cache',
+  'prompt_guard',
+  'bert_model',
+  'classifier',
+];
 
 /** Formats a path array as `a.b[3].c`. */
 export function formatConfigPath(path: ConfigPath): string {
@@ -38,18 +46,37 @@ export function formatConfigPath(path: ConfigPath): string {
   return text;
 }
 
-function substituteEnv(text: string, env: Readonly<Record<string, string | undefined>>, lineCounter: (offset: number) => { line: number; col: number }, warnings: ConfigIssue[]): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, variable: string, fallback: string | undefined, offset: number) => {
-    const value = env[variable];
-    if (value !== undefined) return value;
-    if (fallback !== undefined) return fallback;
-    const position = lineCounter(offset);
-    warnings.push({ path: '', message: `environment variable ${variable} is not set; ${whole} became an empty string`, line: position.line, column: position.col, severity: 'warning' });
-    return '';
-  });
+function substituteEnv(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  lineCounter: (offset: number) => { line: number; col: number },
+  warnings: ConfigIssue[],
+): string {
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (whole, variable: string, fallback: string | undefined, offset: number) => {
+      const value = env[variable];
+      if (value !== undefined) return value;
+      if (fallback !== undefined) return fallback;
+      const position = lineCounter(offset);
+      warnings.push({
+        path: '',
+        message: `environment variable ${variable} is not set; ${whole} became an empty string`,
+        line: position.line,
+        column: position.col,
+        severity: 'warning',
+      });
+      return '';
+    },
+  );
 }
 
-function positionOf(document: Document, lineCounter: LineCounter, path: ConfigPath, keyOnly = false): { line?: number; column?: number } {
+function positionOf(
+  document: Document,
+  lineCounter: LineCounter,
+  path: ConfigPath,
+  keyOnly = false,
+): { line?: number; column?: number } {
   // Walk down as far as the document goes; report the deepest node that exists.
   let node: unknown = document.contents;
   let offset: number | undefined = (node as Node | null)?.range?.[0];
@@ -74,10 +101,18 @@ function positionOf(document: Document, lineCounter: LineCounter, path: ConfigPa
 
 function describeZodIssue(issue: z.core.$ZodIssue): string {
   const params = (issue as { params?: { unknownName?: string; candidates?: string[] } }).params;
-  if (params?.unknownName && params.candidates) return `${issue.message}${didYouMean(params.unknownName, params.candidates)}`;
+  if (params?.unknownName && params.candidates)
+    return `${issue.message}${didYouMean(params.unknownName, params.candidates)}`;
   if (issue.code === 'invalid_type') {
     const received = (issue as { input?: unknown }).input;
-    const kind = received === undefined ? 'nothing' : received === null ? 'null' : Array.isArray(received) ? 'a list' : typeof received;
+    const kind =
+      received === undefined
+        ? 'nothing'
+        : received === null
+          ? 'null'
+          : Array.isArray(received)
+            ? 'a list'
+            : typeof received;
     return `expected ${issue.expected}, got ${kind}`;
   }
   if (issue.code === 'invalid_union') {
@@ -107,26 +142,56 @@ export function parseRouterConfig(text: string, options: ParseRouterConfigOption
   const document = parseDocument(substituted, { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const error of document.errors) {
     const position = lineCounter.linePos(error.pos[0]);
-    errors.push({ path: '', message: `YAML syntax error: ${error.message.split('\n')[0]}`, line: position.line, column: position.col, severity: 'error' });
+    errors.push({
+      path: '',
+      message: `YAML syntax error: ${error.message.split('\n')[0]}`,
+      line: position.line,
+      column: position.col,
+      severity: 'error',
+    });
   }
-  if (errors.length > 0) throw new ConfigError({ issues: errors, ...(options.source ? { source: options.source } : {}) });
+  if (errors.length > 0)
+    throw new ConfigError({ issues: errors, ...(options.source ? { source: options.source } : {}) });
 
   const raw: unknown = document.toJS({ maxAliasCount: 100 });
   if (raw === null || raw === undefined) {
-    throw new ConfigError({ issues: [{ path: '', message: 'the document is empty', severity: 'error' }], ...(options.source ? { source: options.source } : {}) });
+    throw new ConfigError({
+      issues: [{ path: '', message: 'the document is empty', severity: 'error' }],
+      ...(options.source ? { source: options.source } : {}),
+    });
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError({ issues: [{ path: '', message: 'the document must be a mapping with version, providers, routing, ...', severity: 'error' }], ...(options.source ? { source: options.source } : {}) });
+    throw new ConfigError({
+      issues: [
+        {
+          path: '',
+          message: 'the document must be a mapping with version, providers, routing, ...',
+          severity: 'error',
+        },
+      ],
+      ...(options.source ? { source: options.source } : {}),
+    });
   }
   const record = raw as Record<string, unknown>;
   if (record.version === undefined && LEGACY_KEYS.some((key) => key in record)) {
     throw new ConfigError({
-      issues: [{ path: 'version', message: 'this looks like a legacy v0.1 config; convert it with `semroute migrate <file>`', severity: 'error' }],
+      issues: [
+        {
+          path: 'version',
+          message: 'this looks like a legacy v0.1 config; convert it with `semroute migrate <file>`',
+          severity: 'error',
+        },
+      ],
       ...(options.source ? { source: options.source } : {}),
     });
   }
 
-  const issueAt = (path: ConfigPath, message: string, severity: 'error' | 'warning', keyOnly = false): ConfigIssue => ({
+  const issueAt = (
+    path: ConfigPath,
+    message: string,
+    severity: 'error' | 'warning',
+    keyOnly = false,
+  ): ConfigIssue => ({
     path: formatConfigPath(path),
     message,
     severity,
@@ -163,7 +228,8 @@ export function parseRouterConfig(text: string, options: ParseRouterConfigOption
     const formatted = issueAt(issue.path, issue.message, issue.severity);
     (issue.severity === 'error' ? errors : warnings).push(formatted);
   }
-  if (errors.length > 0) throw new ConfigError({ issues: errors, ...(options.source ? { source: options.source } : {}) });
+  if (errors.length > 0)
+    throw new ConfigError({ issues: errors, ...(options.source ? { source: options.source } : {}) });
   return { config: result.data, warnings };
 }
 
@@ -171,6 +237,9 @@ export function parseRouterConfig(text: string, options: ParseRouterConfigOption
  * Validates an already-parsed object (e.g. from JSON or a management API call) with the same
  * checks as {@link parseRouterConfig}, without line numbers.
  */
-export function validateRouterConfig(value: unknown, options: ParseRouterConfigOptions = {}): ParsedRouterConfig {
+export function validateRouterConfig(
+  value: unknown,
+  options: ParseRouterConfigOptions = {},
+): ParsedRouterConfig {
   return parseRouterConfig(JSON.stringify(value ?? null), options);
 }

@@ -15,16 +15,19 @@ const name = z.string().min(1, 'must not be empty');
 const description = z.string().optional();
 
 /** Token counts accept plain integers or `32K` / `1.5M` shorthands. */
-export const tokenCount = z.union([z.number().int().nonnegative(), z.string()]).transform((value, context) => {
-  if (typeof value === 'number') return value;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(value);
-  if (!match) {
-    context.addIssue({ code: 'custom', message: `"${value}" is not a token count (use 4096, 32K or 1M)` });
-    return z.NEVER;
-  }
-  const multiplier = match[2]?.toLowerCase() === 'k' ? 1024 : match[2]?.toLowerCase() === 'm' ? 1024 * 1024 : 1;
-  return Math.round(Number(match[1]) * multiplier);
-});
+export const tokenCount = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((value, context) => {
+    if (typeof value === 'number') return value;
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(value);
+    if (!match) {
+      context.addIssue({ code: 'custom', message: `"${value}" is not a token count (use 4096, 32K or 1M)` });
+      return z.NEVER;
+    }
+    const multiplier =
+      match[2]?.toLowerCase() === 'k' ? 1024 : match[2]?.toLowerCase() === 'm' ? 1024 * 1024 : 1;
+    return Math.round(Number(match[1]) * multiplier);
+  });
 
 const numericPredicate = z.strictObject({
   gt: z.number().optional(),
@@ -172,9 +175,15 @@ export type LanguageSignalConfig = z.infer<typeof languageSignal>;
 
 const contextSignal = z
   .strictObject({ name, description, min_tokens: tokenCount.optional(), max_tokens: tokenCount.optional() })
-  .refine((signal) => signal.min_tokens === undefined || signal.max_tokens === undefined || signal.min_tokens <= signal.max_tokens, {
-    message: 'min_tokens must not exceed max_tokens',
-  });
+  .refine(
+    (signal) =>
+      signal.min_tokens === undefined ||
+      signal.max_tokens === undefined ||
+      signal.min_tokens <= signal.max_tokens,
+    {
+      message: 'min_tokens must not exceed max_tokens',
+    },
+  );
 export type ContextSignalConfig = z.infer<typeof contextSignal>;
 
 const structureSignal = z.strictObject({
@@ -219,7 +228,9 @@ const roleBinding = z.strictObject({
   name,
   description,
   role: name,
-  subjects: z.array(z.strictObject({ kind: z.enum(['User', 'Group']), name })).min(1, 'needs at least one subject'),
+  subjects: z
+    .array(z.strictObject({ kind: z.enum(['User', 'Group']), name }))
+    .min(1, 'needs at least one subject'),
 });
 export type RoleBindingConfig = z.infer<typeof roleBinding>;
 
@@ -279,7 +290,11 @@ const metadataSignal = z.strictObject({
   description,
   key: name,
   predicate: z
-    .strictObject({ equals: z.string().optional(), in: z.array(z.string()).optional(), exists: z.boolean().optional() })
+    .strictObject({
+      equals: z.string().optional(),
+      in: z.array(z.string()).optional(),
+      exists: z.boolean().optional(),
+    })
     .default({ exists: true }),
 });
 export type MetadataSignalConfig = z.infer<typeof metadataSignal>;
@@ -446,14 +461,18 @@ const responseCachePluginConfig = z.strictObject({
   enabled: z.boolean().default(true),
   mode: z.enum(['semantic', 'exact', 'exact_then_semantic']).default('semantic'),
   scope: z.enum(['user', 'global', 'team', 'tenant']).default('user'),
-  semantic: z.strictObject({ similarity_threshold: unit.default(0.8) }).default({ similarity_threshold: 0.8 }),
+  semantic: z
+    .strictObject({ similarity_threshold: unit.default(0.8) })
+    .default({ similarity_threshold: 0.8 }),
   /** 0 = do not cache, -1 = the store's default TTL. */
   ttl_seconds: z.number().int().min(-1).default(-1),
   request_controls: z
     .strictObject({
       enabled: z.boolean().default(false),
       header: z.string().default('x-vsr-cache-control'),
-      allowed: z.array(z.enum(['no-cache', 'no-store', 'bypass', 'max-age', 'ttl'])).default(['no-cache', 'no-store', 'bypass', 'max-age', 'ttl']),
+      allowed: z
+        .array(z.enum(['no-cache', 'no-store', 'bypass', 'max-age', 'ttl']))
+        .default(['no-cache', 'no-store', 'bypass', 'max-age', 'ttl']),
       max_ttl_seconds: z.number().int().positive().optional(),
     })
     .optional(),
@@ -526,7 +545,11 @@ const pluginConfigurations = {
     hallucination_action: z.string().optional(),
     unverified_factual_action: z.string().optional(),
   }),
-  response_jailbreak: z.looseObject({ enabled: z.boolean().default(true), threshold: unit.default(0.7), action: z.string().optional() }),
+  response_jailbreak: z.looseObject({
+    enabled: z.boolean().default(true),
+    threshold: unit.default(0.7),
+    action: z.string().optional(),
+  }),
   image_gen: z.looseObject({ enabled: z.boolean().default(true) }),
 } as const;
 
@@ -540,7 +563,9 @@ export const PLUGIN_ALIASES: Readonly<Record<string, PluginType>> = {
 };
 
 export type PluginConfigurations = { [K in PluginType]: z.infer<(typeof pluginConfigurations)[K]> };
-export type PluginConfig = { [K in PluginType]: { type: K; configuration: PluginConfigurations[K] } }[PluginType];
+export type PluginConfig = {
+  [K in PluginType]: { type: K; configuration: PluginConfigurations[K] };
+}[PluginType];
 
 const plugin = z
   .strictObject({ type: name, configuration: z.unknown().optional() })
@@ -548,12 +573,18 @@ const plugin = z
     const type = (PLUGIN_ALIASES[value.type] ?? value.type) as PluginType;
     const schema = pluginConfigurations[type] as z.ZodType | undefined;
     if (!schema) {
-      context.addIssue({ code: 'custom', path: ['type'], message: `unknown plugin type "${value.type}"`, params: { unknownName: value.type, candidates: [...PLUGIN_TYPES, ...Object.keys(PLUGIN_ALIASES)] } });
+      context.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `unknown plugin type "${value.type}"`,
+        params: { unknownName: value.type, candidates: [...PLUGIN_TYPES, ...Object.keys(PLUGIN_ALIASES)] },
+      });
       return z.NEVER;
     }
     const parsed = schema.safeParse(value.configuration ?? {});
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) context.addIssue({ ...issue, path: ['configuration', ...issue.path] } as never);
+      for (const issue of parsed.error.issues)
+        context.addIssue({ ...issue, path: ['configuration', ...issue.path] } as never);
       return z.NEVER;
     }
     return { type, configuration: parsed.data } as PluginConfig;
@@ -654,7 +685,11 @@ const routerGlobal = z.strictObject({
   streamed_body: z
     .strictObject({
       enabled: z.boolean().default(false),
-      max_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+      max_bytes: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 1024 * 1024),
       timeout_sec: z.number().positive().default(30),
     })
     .optional(),
@@ -673,7 +708,15 @@ const managementApi = z.strictObject({
   auth: z
     .strictObject({
       mode: z.enum(['disabled', 'bearer']).default('disabled'),
-      tokens: z.array(z.strictObject({ token: z.string().min(1), roles: z.array(z.string()).default(['read']), name: z.string().optional() })).default([]),
+      tokens: z
+        .array(
+          z.strictObject({
+            token: z.string().min(1),
+            roles: z.array(z.string()).default(['read']),
+            name: z.string().optional(),
+          }),
+        )
+        .default([]),
       roles: z.record(z.string(), z.array(z.string())).optional(),
     })
     .optional(),
@@ -699,13 +742,31 @@ const services = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(false),
           provider: z.string().default('opentelemetry'),
-          exporter: z.looseObject({ type: z.string().optional(), endpoint: z.string().optional(), insecure: z.boolean().optional() }).optional(),
-          sampling: z.looseObject({ type: z.enum(['always_on', 'always_off', 'probabilistic']).default('always_on'), rate: unit.optional() }).optional(),
+          exporter: z
+            .looseObject({
+              type: z.string().optional(),
+              endpoint: z.string().optional(),
+              insecure: z.boolean().optional(),
+            })
+            .optional(),
+          sampling: z
+            .looseObject({
+              type: z.enum(['always_on', 'always_off', 'probabilistic']).default('always_on'),
+              rate: unit.optional(),
+            })
+            .optional(),
           service_name: z.string().optional(),
         })
         .optional(),
-      metrics: z.looseObject({ enabled: z.boolean().default(true), port: z.number().int().min(0).max(65535).optional() }).optional(),
-      logging: z.looseObject({ level: z.string().optional(), log_prompts: z.boolean().default(false) }).optional(),
+      metrics: z
+        .looseObject({
+          enabled: z.boolean().default(true),
+          port: z.number().int().min(0).max(65535).optional(),
+        })
+        .optional(),
+      logging: z
+        .looseObject({ level: z.string().optional(), log_prompts: z.boolean().default(false) })
+        .optional(),
       headers: z.looseObject({ prefix: z.string().optional() }).optional(),
     })
     .optional(),
@@ -723,7 +784,12 @@ const services = z.strictObject({
       providers: z.array(z.record(z.string(), z.unknown())).optional(),
     })
     .optional(),
-  ratelimit: z.looseObject({ fail_open: z.boolean().default(true), providers: z.array(z.record(z.string(), z.unknown())).default([]) }).optional(),
+  ratelimit: z
+    .looseObject({
+      fail_open: z.boolean().default(true),
+      providers: z.array(z.record(z.string(), z.unknown())).default([]),
+    })
+    .optional(),
   management_api: managementApi.optional(),
   router_replay: z.looseObject({ enabled: z.boolean().default(false) }).optional(),
   startup_status: z.record(z.string(), z.unknown()).optional(),
@@ -744,7 +810,14 @@ const modelCatalog = z.strictObject({
               prototype_scoring: z.unknown().optional(),
             })
             .optional(),
-          endpoint: z.looseObject({ base_url: z.string(), model: z.string().optional(), api_key_env: z.string().optional(), dimensions: z.number().int().positive().optional() }).optional(),
+          endpoint: z
+            .looseObject({
+              base_url: z.string(),
+              model: z.string().optional(),
+              api_key_env: z.string().optional(),
+              dimensions: z.number().int().positive().optional(),
+            })
+            .optional(),
         })
         .optional(),
     })
@@ -778,9 +851,15 @@ const modelCatalog = z.strictObject({
       classifier: z
         .looseObject({
           domain: z
-            .looseObject({ threshold: unit.default(0.5), fallback_category: z.string().default('other'), category_mapping_path: z.string().optional() })
+            .looseObject({
+              threshold: unit.default(0.5),
+              fallback_category: z.string().default('other'),
+              category_mapping_path: z.string().optional(),
+            })
             .optional(),
-          pii: z.looseObject({ threshold: unit.default(0.9), pii_mapping_path: z.string().optional() }).optional(),
+          pii: z
+            .looseObject({ threshold: unit.default(0.9), pii_mapping_path: z.string().optional() })
+            .optional(),
         })
         .optional(),
     })
@@ -811,11 +890,20 @@ export type GlobalConfig = z.infer<typeof globalSchema>;
 export const routerConfigSchema = z.strictObject({
   version: z.literal('v0.3', { message: 'version must be "v0.3" (run `semroute migrate` for v0.1 configs)' }),
   listeners: z
-    .array(z.strictObject({ name, address: z.string().default('0.0.0.0'), port: z.number().int().min(1).max(65535), timeout: z.string().optional() }))
+    .array(
+      z.strictObject({
+        name,
+        address: z.string().default('0.0.0.0'),
+        port: z.number().int().min(1).max(65535),
+        timeout: z.string().optional(),
+      }),
+    )
     .default([]),
   providers: providers.default({ defaults: { reasoning_families: {} }, models: [] }),
   routing: routingSchema.default(routingSchema.parse({})),
-  entrypoints: z.array(z.strictObject({ name: z.string().optional(), model_names: z.array(name).min(1), recipe: name })).default([]),
+  entrypoints: z
+    .array(z.strictObject({ name: z.string().optional(), model_names: z.array(name).min(1), recipe: name }))
+    .default([]),
   recipes: z.array(z.strictObject({ name, description, routing: routingSchema })).default([]),
   global: globalSchema.default(globalSchema.parse({})),
 });

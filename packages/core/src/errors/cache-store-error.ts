@@ -5,7 +5,7 @@ const MARKER = Symbol.for('semroute.error.CacheStoreError');
 
 /** A cache or vector store operation failed (I/O, protocol, timeout). */
 export class CacheStoreError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** Store name, e.g. `redis`. */
   readonly store: string;
   /** Store method that failed, e.g. `get`. */
@@ -13,7 +13,14 @@ export class CacheStoreError extends SemrouteError {
   /** Key involved, when there is one. */
   readonly key: string | undefined;
 
-  constructor(options: { message: string; code?: ErrorCode; cause?: unknown; store: string; method: string; key?: string }) {
+  constructor(options: {
+    message: string;
+    code?: ErrorCode;
+    cause?: unknown;
+    store: string;
+    method: string;
+    key?: string;
+  }) {
     super(options.message, { code: options.code ?? 'cache_store_failed', cause: options.cause });
     this.name = 'CacheStoreError';
     this.store = options.store;

@@ -18,13 +18,16 @@ export interface ConfigIssue {
 
 /** Formats one issue as `path (line L, col C): message`. */
 export function formatConfigIssue(issue: ConfigIssue): string {
-  const where = issue.line !== undefined ? ` (line ${issue.line}${issue.column !== undefined ? `, col ${issue.column}` : ''})` : '';
+  const where =
+    issue.line !== undefined
+      ? ` (line ${issue.line}${issue.column !== undefined ? `, col ${issue.column}` : ''})`
+      : '';
   return `${issue.path || '<root>'}${where}: ${issue.message}`;
 }
 
 /** A configuration document is invalid. Carries every error found, not just the first. */
 export class ConfigError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** Every error-severity issue, in document order. */
   readonly issues: readonly ConfigIssue[];
   /** Source file, when the config was loaded from one. */
@@ -33,7 +36,10 @@ export class ConfigError extends SemrouteError {
   constructor(options: { issues: readonly ConfigIssue[]; source?: string; cause?: unknown }) {
     const errors = options.issues.filter((issue) => issue.severity === 'error');
     const head = options.source ? `invalid config ${options.source}` : 'invalid config';
-    super(`${head}: ${errors.map(formatConfigIssue).join('; ')}`, { code: 'invalid_config', cause: options.cause });
+    super(`${head}: ${errors.map(formatConfigIssue).join('; ')}`, {
+      code: 'invalid_config',
+      cause: options.cause,
+    });
     this.name = 'ConfigError';
     this.issues = errors;
     this.source = options.source;

@@ -5,7 +5,7 @@ const MARKER = Symbol.for('semroute.error.DependencyNotInstalledError');
 
 /** An adapter's lazily imported dependency is not installed; the message says how to install it. */
 export class DependencyNotInstalledError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** npm package that is missing. */
   readonly packageName: string;
 

@@ -5,7 +5,7 @@ const MARKER = Symbol.for('semroute.error.InvalidRequestError');
 
 /** The client's request is malformed or not a chat request (HTTP 400). */
 export class InvalidRequestError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** Request field at fault, e.g. `messages[0].content`, when known. */
   readonly param: string | undefined;
 

@@ -5,7 +5,7 @@ const MARKER = Symbol.for('semroute.error.ModelLoadError');
 
 /** A model folder is missing, incomplete or broken; raised at startup, naming the path. */
 export class ModelLoadError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** Model folder or file that failed. */
   readonly path: string;
 

@@ -5,7 +5,7 @@ const MARKER = Symbol.for('semroute.error.ModelNotFoundError');
 
 /** The requested model name is neither an auto name, an entrypoint nor a configured model (HTTP 400). */
 export class ModelNotFoundError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** The model name the client asked for. */
   readonly model: string;
 

@@ -14,7 +14,7 @@ export interface SemrouteErrorOptions {
 }
 
 export class SemrouteError extends Error {
-  private readonly [BASE_MARKER] = true;
+  readonly [BASE_MARKER] = true;
   /** Code from the error table; decides HTTP status, OpenAI type and gRPC status. */
   readonly code: ErrorCode;
   override readonly cause?: unknown;
@@ -53,7 +53,9 @@ export class SemrouteError extends Error {
 
   /** True for any semroute error, from any copy of the package. */
   static isInstance(value: unknown): value is SemrouteError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BASE_MARKER] === true;
+    return (
+      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BASE_MARKER] === true
+    );
   }
 }
 

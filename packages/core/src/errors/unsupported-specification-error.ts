@@ -5,7 +5,7 @@ const MARKER = Symbol.for('semroute.error.UnsupportedSpecificationError');
 
 /** An adapter implements a specification version core does not support. */
 export class UnsupportedSpecificationError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** Version the adapter declared. */
   readonly version: string;
 

@@ -5,7 +5,7 @@ const MARKER = Symbol.for('semroute.error.UpstreamError');
 
 /** An upstream model server failed, timed out or answered an error. */
 export class UpstreamError extends SemrouteError {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   /** Upstream target (backend name or URL). */
   readonly target: string;
   /** HTTP status the upstream answered, when it answered. */
@@ -13,7 +13,14 @@ export class UpstreamError extends SemrouteError {
   /** Body the upstream answered, when it answered (truncated by the caller). */
   readonly responseBody: string | undefined;
 
-  constructor(options: { message: string; code?: ErrorCode; cause?: unknown; target: string; statusCode?: number; responseBody?: string }) {
+  constructor(options: {
+    message: string;
+    code?: ErrorCode;
+    cause?: unknown;
+    target: string;
+    statusCode?: number;
+    responseBody?: string;
+  }) {
     super(options.message, { code: options.code ?? 'upstream_failed', cause: options.cause });
     this.name = 'UpstreamError';
     this.target = options.target;

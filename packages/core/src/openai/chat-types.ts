@@ -39,7 +39,13 @@ export interface ChatCompletion {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: string; content: string | null; reasoning_content?: string; tool_calls?: unknown[]; [key: string]: unknown };
+    message: {
+      role: string;
+      content: string | null;
+      reasoning_content?: string;
+      tool_calls?: unknown[];
+      [key: string]: unknown;
+    };
     finish_reason: string | null;
     [key: string]: unknown;
   }>;

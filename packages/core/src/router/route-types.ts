@@ -59,7 +59,11 @@ export interface RouteExplanation {
   /** Every signal evaluated for this request. */
   readonly signals: readonly SignalExplanation[];
   /** Every decision that matched, best first. */
-  readonly matchedDecisions: readonly { readonly name: string; readonly priority: number; readonly confidence: number }[];
+  readonly matchedDecisions: readonly {
+    readonly name: string;
+    readonly priority: number;
+    readonly confidence: number;
+  }[];
   /** Plugins applied, in execution order. */
   readonly plugins: readonly string[];
   /** Estimated prompt tokens. */

@@ -20,7 +20,11 @@ export interface CacheStoreV1 {
   readonly name: string;
   get(key: string, options?: StoreCallOptions): Promise<Uint8Array | undefined>;
   /** `expiresAt`: absolute Unix time in ms; `undefined` = no expiry. */
-  set(key: string, value: Uint8Array, options?: StoreCallOptions & { readonly expiresAt?: number }): Promise<void>;
+  set(
+    key: string,
+    value: Uint8Array,
+    options?: StoreCallOptions & { readonly expiresAt?: number },
+  ): Promise<void>;
   /** Resolves true when an entry was removed. */
   delete(key: string, options?: StoreCallOptions): Promise<boolean>;
   close(): Promise<void>;

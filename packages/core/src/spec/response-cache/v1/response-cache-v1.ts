@@ -45,12 +45,19 @@ export interface ResponseCacheV1 {
    * under the default `on_error: miss` policy (and are counted); with `on_error: error` they
    * reject with `CacheStoreError`.
    */
-  lookup(context: ResponseCacheContext, options?: { readonly signal?: AbortSignal }): Promise<ResponseCacheHit | undefined>;
+  lookup(
+    context: ResponseCacheContext,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<ResponseCacheHit | undefined>;
   /**
    * Writes a complete 2xx response (streams reconstructed into one completion by the caller).
    * Honours TTL 0, `no-store` request controls and store limits. Never rejects under
    * `on_error: miss`.
    */
-  store(context: ResponseCacheContext, completion: ChatCompletion, options?: { readonly signal?: AbortSignal }): Promise<void>;
+  store(
+    context: ResponseCacheContext,
+    completion: ChatCompletion,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<void>;
   close?(): Promise<void>;
 }

@@ -91,5 +91,8 @@ export interface SignalExtractorV1 {
    * concurrently with a per-signal timeout and aborts `options.signal` when it expires.
    * Should resolve `{status: 'error'}` rather than reject; a rejection is treated the same.
    */
-  extract(input: SignalInput, options: { readonly signal?: AbortSignal }): PromiseLike<SignalResult> | SignalResult;
+  extract(
+    input: SignalInput,
+    options: { readonly signal?: AbortSignal },
+  ): PromiseLike<SignalResult> | SignalResult;
 }

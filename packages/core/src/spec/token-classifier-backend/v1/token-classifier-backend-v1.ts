@@ -26,7 +26,10 @@ export interface TokenClassifierBackendV1 {
    * Finds entity spans per text. BIO tags are merged into spans by the adapter.
    * Rejects with `ClassifierError` on failure.
    */
-  doClassifyTokens(options: { readonly texts: readonly string[]; readonly signal?: AbortSignal }): PromiseLike<{
+  doClassifyTokens(options: {
+    readonly texts: readonly string[];
+    readonly signal?: AbortSignal;
+  }): PromiseLike<{
     readonly spans: readonly (readonly TokenSpan[])[];
   }>;
   dispose?(): PromiseLike<void>;

@@ -24,6 +24,9 @@ export type TransportResult =
 export interface TransportV1 {
   readonly specificationVersion: 'v1';
   /** `deadline`: absolute Unix ms after which the attempt must be abandoned. */
-  send(request: UpstreamRequest, options: { readonly signal: AbortSignal; readonly deadline: number }): Promise<TransportResult>;
+  send(
+    request: UpstreamRequest,
+    options: { readonly signal: AbortSignal; readonly deadline: number },
+  ): Promise<TransportResult>;
   close?(): Promise<void>;
 }
