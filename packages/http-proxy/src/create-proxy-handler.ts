@@ -11,8 +11,10 @@ import {
   type ChatCompletion,
   type ErrorCode,
   HEADERS,
+  type Logger,
   type RouteOutcome,
   type Router,
+  silentLogger,
   type TransportResult,
   type TransportV1,
   type UpstreamOutcome,
@@ -25,7 +27,6 @@ import {
 } from './http/http-exchange.js';
 import { jsonResult, openaiErrorResult } from './http/openai-error-result.js';
 import { DEFAULT_REQUEST_LIMITS, jsonNestingDepth, type RequestLimits } from './http/request-limits.js';
-import { NOOP_LOGGER, type ProxyLogger } from './logger.js';
 import { createSseAccumulator, reconstructCompletionFromEvents } from './sse/sse-accumulator.js';
 import { createFetchTransport } from './transport/fetch-transport.js';
 import {
@@ -92,7 +93,7 @@ export interface ProxyHandlerOptions {
   /** Passive health tracker, or options for the default one (shared across requests). */
   readonly health?: BackendHealth | BackendHealthOptions;
   readonly timeouts?: ProxyTimeouts;
-  readonly logger?: ProxyLogger;
+  readonly logger?: Logger;
   readonly onEvent?: (event: ProxyEvent) => void;
   readonly clock?: { now(): number };
   readonly random?: () => number;
@@ -153,7 +154,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   const clock = options.clock ?? { now: () => Date.now() };
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? defaultSleep;
-  const logger = options.logger ?? NOOP_LOGGER;
+  const logger = options.logger ?? silentLogger;
   const emit = options.onEvent ?? (() => undefined);
   const totalMs = options.timeouts?.totalMs ?? 600_000;
   const transport = options.transport ?? createFetchTransport({ clock });
@@ -191,9 +192,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         `unknown path ${path}: this proxy serves POST /v1/chat/completions and GET /v1/models`,
       );
     } catch (error) {
-      logger.error?.('proxy request failed', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+      logger.error({ error: error instanceof Error ? error.message : String(error) }, 'proxy request failed');
       return openaiErrorResult('internal', 'internal proxy error');
     }
   }
@@ -245,7 +244,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         { signal: input.signal },
       );
     } catch (error) {
-      logger.error?.('routing failed', { error: error instanceof Error ? error.message : String(error) });
+      logger.error({ error: error instanceof Error ? error.message : String(error) }, 'routing failed');
       return openaiErrorResult('internal', 'routing failed');
     }
     if (outcome.type === 'immediate')
@@ -364,7 +363,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         if (result.status === 'retryable') {
           if (health.recordFailure(target.id)) {
             emit({ type: 'backend-ejected', target: target.id });
-            logger.warn?.('backend ejected after consecutive failures', { target: target.id });
+            logger.warn({ target: target.id }, 'backend ejected after consecutive failures');
           }
           emit({
             type: 'upstream-retry',
@@ -491,10 +490,10 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         text = await response.text();
       } catch (error) {
         context.release();
-        logger.warn?.('upstream body failed', {
-          target: target.name,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        logger.warn(
+          { target: target.name, error: error instanceof Error ? error.message : String(error) },
+          'upstream body failed',
+        );
         if (context.signal.aborted) return openaiErrorResult('aborted', 'client closed the request');
         return openaiErrorResult(
           'upstream_failed',

@@ -33,7 +33,6 @@ export {
   type HttpResultBody,
 } from './http/http-exchange.js';
 export { DEFAULT_REQUEST_LIMITS, jsonNestingDepth, type RequestLimits } from './http/request-limits.js';
-export type { ProxyLogger } from './logger.js';
 export { isRetryableStatus, parseRetryAfter } from './transport/classify-upstream.js';
 export { createFetchTransport, type FetchTransportOptions } from './transport/fetch-transport.js';
 export {

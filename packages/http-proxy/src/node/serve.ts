@@ -41,6 +41,6 @@ export async function serveHttpProxy(options: ServeHttpProxyOptions): Promise<Ht
     ...(options.host !== undefined ? { host: options.host } : {}),
     onClose: () => ownTransport?.close(),
   });
-  options.logger?.info?.('http proxy listening', { url: handle.url });
+  options.logger?.info({ url: handle.url }, 'http proxy listening');
   return { ...handle, close: handle.close, proxy };
 }
