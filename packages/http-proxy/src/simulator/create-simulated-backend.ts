@@ -23,6 +23,8 @@ export interface SimulatedFaults {
   readonly latencyMs?: number;
   /** Cut streams after half of the tokens: `true`, or a probability in [0, 1]. Default false. */
   readonly dropMidStream?: boolean | number;
+  /** Fail exactly the next N chat requests with `errorStatus` (then answer normally). */
+  readonly failNext?: number;
 }
 
 export interface SimulatedBackendOptions extends SimulatedFaults {
@@ -68,6 +70,8 @@ export interface SimulatedBackend {
   readonly requests: readonly SimulatedRequestRecord[];
   /** Chat requests received since start (or `reset()`). */
   readonly requestCount: number;
+  /** Streams the client (e.g. the proxy) abandoned before the end. */
+  readonly streamsCancelled: number;
   reset(): void;
   /** Model ids listed by `/v1/models` (base models and adapters). */
   readonly modelIds: readonly string[];
@@ -141,6 +145,8 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
   let faults: SimulatedFaults = { ...options };
   let requests: SimulatedRequestRecord[] = [];
   let requestCount = 0;
+  let streamsCancelled = 0;
+  let failNext = options.failNext ?? 0;
   let sequence = 0;
 
   const record = (entry: SimulatedRequestRecord) => {
@@ -203,7 +209,9 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
       return vllmError(404, `The model \`${model}\` does not exist.`, 'NotFoundError', baseHeaders);
     }
     if (faults.latencyMs) await sleep(faults.latencyMs, input.signal);
-    if (faults.errorRate && random() < faults.errorRate) {
+    const failThis = failNext > 0;
+    if (failThis) failNext--;
+    if (failThis || (faults.errorRate && random() < faults.errorRate)) {
       record({ model, stream, headers: input.headers, result: 'error' });
       const status = faults.errorStatus ?? 500;
       const headers =
@@ -285,6 +293,15 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
     const ttftMs = options.ttftMs ?? 0;
     const signal = input.signal;
     async function* events(): AsyncGenerator<Uint8Array> {
+      let finished = false;
+      try {
+        yield* tokensOf();
+        finished = true;
+      } finally {
+        if (!finished && !drop) streamsCancelled++;
+      }
+    }
+    async function* tokensOf(): AsyncGenerator<Uint8Array> {
       if (ttftMs) await sleep(ttftMs, signal);
       yield chunk({ role: 'assistant', content: '' }, null);
       const dropAt = drop ? Math.floor(tokens.length / 2) : -1;
@@ -330,6 +347,7 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
     fetch: toFetchHandler(handle),
     setFaults(next) {
       faults = { ...next };
+      failNext = next.failNext ?? 0;
     },
     get requests() {
       return requests;
@@ -337,9 +355,13 @@ export function createSimulatedBackend(options: SimulatedBackendOptions = {}): S
     get requestCount() {
       return requestCount;
     },
+    get streamsCancelled() {
+      return streamsCancelled;
+    },
     reset() {
       requests = [];
       requestCount = 0;
+      streamsCancelled = 0;
     },
     modelIds: [...known],
   };
