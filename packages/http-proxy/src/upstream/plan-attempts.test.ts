@@ -66,6 +66,12 @@ const rows: Row[] = [
     expected: { type: 'attempt', target: 'a/2', reason: 'failover-backend', delayMs: 0 },
   },
   {
+    name: 'a target the failure just ejected is not retried',
+    history: [fail('a/1', 'a')],
+    ejected: ['a/1'],
+    expected: { type: 'attempt', target: 'a/2', reason: 'failover-backend' },
+  },
+  {
     name: 'after the retry budget the next backend of the model is tried',
     history: [fail('a/1', 'a'), fail('a/1', 'a')],
     expected: { type: 'attempt', target: 'a/2', reason: 'failover-backend' },

@@ -113,7 +113,8 @@ export function planNextAttempt<T extends PlannedTarget>(input: PlanAttemptsInpu
   if (last?.result === 'retryable') {
     const attemptsOnTarget = history.filter((record) => record.targetId === last.targetId).length;
     const retryAfterOk = last.retryAfterMs === undefined || last.retryAfterMs <= policy.maxRetryAfterMs;
-    if (attemptsOnTarget <= policy.maxRetriesPerTarget && retryAfterOk) {
+    // A target this failure just ejected is not retried; the others get the request.
+    if (attemptsOnTarget <= policy.maxRetriesPerTarget && retryAfterOk && input.isAvailable(last.targetId)) {
       const delayMs = last.retryAfterMs ?? backoffDelay(attemptsOnTarget, policy, input.random);
       if (now + delayMs < deadline) {
         for (let index = 0; index < candidates.length; index++) {
