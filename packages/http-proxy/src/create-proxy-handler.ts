@@ -15,8 +15,6 @@ import {
   type RouteOutcome,
   type Router,
   silentLogger,
-  type TransportResult,
-  type TransportV1,
   type UpstreamOutcome,
 } from '@semroute/core';
 import {
@@ -29,6 +27,12 @@ import { jsonResult, openaiErrorResult } from './http/openai-error-result.js';
 import { DEFAULT_REQUEST_LIMITS, jsonNestingDepth, type RequestLimits } from './http/request-limits.js';
 import { createSseAccumulator, reconstructCompletionFromEvents } from './sse/sse-accumulator.js';
 import { createFetchTransport } from './transport/fetch-transport.js';
+import {
+  type ProxyTransport,
+  sendThrough,
+  type UpstreamResponse,
+  type UpstreamResult,
+} from './transport/upstream-response.js';
 import {
   type BackendHealth,
   type BackendHealthOptions,
@@ -81,8 +85,11 @@ export interface ProxyTimeouts {
 export interface ProxyHandlerOptions {
   /** The routing engine (`createRouter(...)` from @semroute/core). */
   readonly router: Router;
-  /** Sends upstream attempts. Default: {@link createFetchTransport} on the global fetch. */
-  readonly transport?: TransportV1;
+  /**
+   * Sends upstream attempts: any `TransportV1`; one with `sendUpstream` (the undici transport)
+   * skips building Fetch responses. Default: {@link createFetchTransport} on the global fetch.
+   */
+  readonly transport?: ProxyTransport;
   /** Upstream targets per logical model. Default: resolved from `router.config` and `env`. */
   readonly targets?: ReadonlyMap<string, readonly BackendTarget[]>;
   /** Environment for `api_key_env`. Default: `process.env` where it exists. */
@@ -295,7 +302,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     try {
       const history: AttemptRecord[] = [];
       const tried: TriedAttempt[] = [];
-      let lastFailure: TransportResult | undefined;
+      let lastFailure: UpstreamResult | undefined;
       for (;;) {
         const plan = planNextAttempt({
           candidates,
@@ -323,7 +330,8 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
           plan.candidateIndex > 0 ? candidate.bodyModel : undefined,
         );
         const sentAt = clock.now();
-        const result = await transport.send(
+        const result = await sendThrough(
+          transport,
           { url: target.url, method: 'POST', headers, body: candidate.bodyText, target: target.name },
           { signal: controller.signal, deadline },
         );
@@ -456,7 +464,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     outcome: UpstreamOutcome,
     candidate: Candidate,
     target: BackendTarget,
-    response: Response,
+    response: UpstreamResponse,
     context: {
       sentAt: number;
       attempts: number;
@@ -484,7 +492,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         complete,
       });
 
-    if (!contentType.includes('text/event-stream') || !response.body) {
+    if (!contentType.includes('text/event-stream')) {
       let text: string;
       try {
         text = await response.text();
@@ -516,25 +524,19 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     }
 
     const accumulator = outcome.cacheWrite ? createSseAccumulator() : undefined;
-    const reader = response.body.getReader();
     const cacheWrite = outcome.cacheWrite;
     async function* passthrough(): AsyncGenerator<Uint8Array> {
       let finished = false;
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          accumulator?.push(value);
-          yield value;
+        for await (const chunk of response.chunks()) {
+          accumulator?.push(chunk);
+          yield chunk;
         }
         finished = true;
       } finally {
         context.release();
-        if (!finished) {
-          // The client went away (or the upstream failed): stop the upstream too.
-          context.abort();
-          reader.cancel().catch(() => undefined);
-        }
+        // The client went away (or the upstream failed): stop the upstream too.
+        if (!finished) context.abort();
         accumulator?.end();
         const complete = finished && (accumulator ? accumulator.done : true);
         end(complete);

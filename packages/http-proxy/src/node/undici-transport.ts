@@ -1,17 +1,20 @@
 /**
  * A {@link TransportV1} on undici with keep-alive connection pools per upstream origin (Node
  * only). Connect and first-byte timeouts are undici's; the deadline and client aborts come in
- * through the signal. The response body is streamed, never buffered here.
+ * through the signal. The response body is streamed, never buffered here. `sendUpstream` skips
+ * the WHATWG `Response` the proxy does not need; `send` wraps the same result in one.
  *
  * @module
  */
-import type { TransportResult, TransportV1, UpstreamRequest } from '@semroute/core';
+import type { Readable } from 'node:stream';
+import type { TransportResult, UpstreamRequest } from '@semroute/core';
 import { Agent } from 'undici';
 import {
   type AbortCause,
   classifyUpstreamError,
-  classifyUpstreamResponse,
+  classifyUpstreamStatus,
 } from '../transport/classify-upstream.js';
+import type { ProxyTransport, UpstreamResponse, UpstreamResult } from '../transport/upstream-response.js';
 
 export interface UndiciTransportOptions {
   /** TCP (and TLS) connect timeout, ms. Default 5,000. */
@@ -29,8 +32,35 @@ export interface UndiciTransportOptions {
   readonly clock?: { now(): number };
 }
 
-export interface UndiciTransport extends TransportV1 {
+export interface UndiciTransport extends ProxyTransport {
+  sendUpstream(
+    request: UpstreamRequest,
+    options: { readonly signal: AbortSignal; readonly deadline: number },
+  ): Promise<UpstreamResult>;
   close(): Promise<void>;
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name in raw) {
+    const value = raw[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function readText(body: Readable & { text(): Promise<string> }): Promise<string> {
+  return body.text();
+}
+
+async function* iterateBody(body: Readable): AsyncGenerator<Uint8Array> {
+  let finished = false;
+  try {
+    for await (const chunk of body) yield chunk as Uint8Array;
+    finished = true;
+  } finally {
+    if (!finished) body.destroy();
+  }
 }
 
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
@@ -43,63 +73,87 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     pipelining: options.pipelining ?? 1,
     bodyTimeout: options.idleTimeoutMs ?? 300_000,
   });
+  const origins = new Map<string, { origin: string; path: string }>();
   let closed = false;
+
+  async function sendUpstream(
+    request: UpstreamRequest,
+    sendOptions: { readonly signal: AbortSignal; readonly deadline: number },
+  ): Promise<UpstreamResult> {
+    let parts = origins.get(request.url);
+    if (!parts) {
+      const url = new URL(request.url);
+      parts = { origin: url.origin, path: url.pathname + url.search };
+      if (origins.size < 1024) origins.set(request.url, parts);
+    }
+    const untilDeadline = sendOptions.deadline - clock.now();
+    const headersTimeout = Math.max(1, Math.min(firstByteTimeoutMs, untilDeadline));
+    try {
+      const result = await agent.request({
+        origin: parts.origin,
+        path: parts.path,
+        method: request.method as 'POST',
+        headers: request.headers,
+        body: request.body ?? null,
+        signal: sendOptions.signal,
+        headersTimeout,
+      });
+      const body = result.body;
+      const headers = flattenHeaders(result.headers);
+      const failed = await classifyUpstreamStatus(
+        result.statusCode,
+        headers['retry-after'],
+        () => readText(body),
+        request.target,
+        clock.now(),
+      );
+      if (failed) return failed;
+      const response: UpstreamResponse = {
+        status: result.statusCode,
+        headers,
+        text: () => readText(body),
+        chunks: () => iterateBody(body),
+      };
+      return { status: 'success', response };
+    } catch (error) {
+      let abortCause: AbortCause | undefined;
+      if (sendOptions.signal.aborted)
+        abortCause = clock.now() >= sendOptions.deadline ? 'deadline' : 'client';
+      return classifyUpstreamError(error, request.target, abortCause);
+    }
+  }
 
   return {
     specificationVersion: 'v1',
-    async send(request: UpstreamRequest, sendOptions): Promise<TransportResult> {
-      const url = new URL(request.url);
-      const untilDeadline = sendOptions.deadline - clock.now();
-      const headersTimeout = Math.max(1, Math.min(firstByteTimeoutMs, untilDeadline));
-      let abortCause: AbortCause | undefined;
-      try {
-        const result = await agent.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: request.method as 'POST',
-          headers: request.headers,
-          body: request.body ?? null,
-          signal: sendOptions.signal,
-          headersTimeout,
-        });
-        const body = result.body;
-        const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-        const stream = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            try {
-              const next = await iterator.next();
-              if (next.done) controller.close();
-              else
-                controller.enqueue(
-                  new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength),
-                );
-            } catch (error) {
-              controller.error(error);
-            }
-          },
-          cancel() {
-            body.destroy();
-          },
-        });
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(result.headers)) {
-          if (value === undefined) continue;
-          if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-          else headers.set(name, value);
-        }
-        const response = new Response(
-          result.statusCode === 204 || result.statusCode === 304 ? null : stream,
-          {
-            status: result.statusCode,
-            headers,
-          },
-        );
-        return await classifyUpstreamResponse(response, request.target, clock.now());
-      } catch (error) {
-        if (sendOptions.signal.aborted)
-          abortCause = clock.now() >= sendOptions.deadline ? 'deadline' : 'client';
-        return classifyUpstreamError(error, request.target, abortCause);
-      }
+    sendUpstream,
+    async send(request, sendOptions): Promise<TransportResult> {
+      const result = await sendUpstream(request, sendOptions);
+      if (result.status !== 'success') return result;
+      const { response } = result;
+      const iterator = response.chunks()[Symbol.asyncIterator]();
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const next = await iterator.next();
+            if (next.done) controller.close();
+            else controller.enqueue(next.value);
+          } catch (error) {
+            controller.error(error);
+          }
+        },
+        async cancel() {
+          await iterator.return?.();
+        },
+      });
+      const nullBody = response.status === 204 || response.status === 304;
+      if (nullBody) await iterator.return?.();
+      return {
+        status: 'success',
+        response: new Response(nullBody ? null : stream, {
+          status: response.status,
+          headers: response.headers,
+        }),
+      };
     },
     async close() {
       if (closed) return;

@@ -27,36 +27,57 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 /** Largest upstream error body kept for messages and relaying. */
 export const MAX_ERROR_BODY_CHARS = 64 * 1024;
 
-/** Turns a received response into a result; non-2xx bodies are read (bounded) for the error. */
+/**
+ * Classifies a received status: `undefined` for 2xx (success), else the retryable or failure
+ * result, reading the (bounded) error body through `readText`.
+ */
+export async function classifyUpstreamStatus(
+  status: number,
+  retryAfter: string | null | undefined,
+  readText: () => Promise<string>,
+  target: string,
+  now: number,
+): Promise<Exclude<TransportResult, { status: 'success' }> | undefined> {
+  if (status >= 200 && status < 300) return undefined;
+  let responseBody = '';
+  try {
+    responseBody = (await readText()).slice(0, MAX_ERROR_BODY_CHARS);
+  } catch {
+    // The body failed mid-way; the status alone classifies the attempt.
+  }
+  const error = new UpstreamError({
+    message: `upstream ${target} answered ${status}`,
+    code:
+      status === 429
+        ? 'rate_limited'
+        : status === 408 || status === 504
+          ? 'upstream_timeout'
+          : 'upstream_failed',
+    target,
+    statusCode: status,
+    responseBody,
+  });
+  if (!isRetryableStatus(status)) return { status: 'failure', error };
+  const retryAfterMs = parseRetryAfter(retryAfter, now);
+  return retryAfterMs === undefined
+    ? { status: 'retryable', error }
+    : { status: 'retryable', error, retryAfterMs };
+}
+
+/** Turns a received Fetch response into a result; non-2xx bodies are read (bounded) for the error. */
 export async function classifyUpstreamResponse(
   response: Response,
   target: string,
   now: number,
 ): Promise<TransportResult> {
-  if (response.status >= 200 && response.status < 300) return { status: 'success', response };
-  let responseBody = '';
-  try {
-    responseBody = (await response.text()).slice(0, MAX_ERROR_BODY_CHARS);
-  } catch {
-    // The body failed mid-way; the status alone classifies the attempt.
-  }
-  const error = new UpstreamError({
-    message: `upstream ${target} answered ${response.status}`,
-    code:
-      response.status === 429
-        ? 'rate_limited'
-        : response.status === 408 || response.status === 504
-          ? 'upstream_timeout'
-          : 'upstream_failed',
+  const failed = await classifyUpstreamStatus(
+    response.status,
+    response.headers.get('retry-after'),
+    () => response.text(),
     target,
-    statusCode: response.status,
-    responseBody,
-  });
-  if (!isRetryableStatus(response.status)) return { status: 'failure', error };
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now);
-  return retryAfterMs === undefined
-    ? { status: 'retryable', error }
-    : { status: 'retryable', error, retryAfterMs };
+    now,
+  );
+  return failed ?? { status: 'success', response };
 }
 
 /** Why an attempt was abandoned by our own controller. */
@@ -67,7 +88,7 @@ export function classifyUpstreamError(
   cause: unknown,
   target: string,
   abortCause: AbortCause | undefined,
-): TransportResult {
+): Exclude<TransportResult, { status: 'success' }> {
   if (abortCause === 'client') {
     return {
       status: 'failure',

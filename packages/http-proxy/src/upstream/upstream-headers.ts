@@ -69,8 +69,9 @@ const RESPONSE_DROPPED = new Set([
   'server',
 ]);
 
-export function copyResponseHeaders(upstream: Headers, into: Record<string, string>): void {
-  upstream.forEach((value, name) => {
-    if (!RESPONSE_DROPPED.has(name)) into[name] = value;
-  });
+export function copyResponseHeaders(
+  upstream: Readonly<Record<string, string>>,
+  into: Record<string, string>,
+): void {
+  for (const name in upstream) if (!RESPONSE_DROPPED.has(name)) into[name] = upstream[name]!;
 }
