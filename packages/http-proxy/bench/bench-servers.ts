@@ -55,4 +55,5 @@ async function main(): Promise<void> {
   process.stdout.write(`READY ${port}\n`);
 }
 
+process.on('SIGTERM', () => process.exit(0));
 void main();

@@ -244,19 +244,40 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       );
     }
 
+    // One controller per exchange: a client abort and the total deadline end routing, every
+    // upstream attempt and the response body.
+    const exchange = new AbortController();
+    let clientGone = false;
+    const onClientGone = () => {
+      clientGone = true;
+      exchange.abort(new Error('client closed the request'));
+    };
+    let unlink: () => void;
+    if (input.onClientClose) unlink = input.onClientClose(onClientGone);
+    else if (input.signal.aborted) {
+      onClientGone();
+      unlink = () => undefined;
+    } else {
+      input.signal.addEventListener('abort', onClientGone, { once: true });
+      unlink = () => input.signal.removeEventListener('abort', onClientGone);
+    }
+
     let outcome: RouteOutcome;
     try {
       outcome = await router.route(
         { body, headers: input.headers, path: input.path },
-        { signal: input.signal },
+        { signal: exchange.signal },
       );
     } catch (error) {
+      unlink();
       logger.error({ error: error instanceof Error ? error.message : String(error) }, 'routing failed');
       return openaiErrorResult('internal', 'routing failed');
     }
-    if (outcome.type === 'immediate')
+    if (outcome.type === 'immediate') {
+      unlink();
       return { status: outcome.status, headers: outcome.headers, body: outcome.body };
-    return forward(input, outcome);
+    }
+    return forward(input, outcome, { controller: exchange, isClientGone: () => clientGone, unlink });
   }
 
   function candidatesOf(outcome: UpstreamOutcome): Candidate[] {
@@ -282,21 +303,21 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     return list;
   }
 
-  async function forward(input: HttpInput, outcome: UpstreamOutcome): Promise<HttpResult> {
+  async function forward(
+    input: HttpInput,
+    outcome: UpstreamOutcome,
+    exchange: { controller: AbortController; isClientGone: () => boolean; unlink: () => void },
+  ): Promise<HttpResult> {
     const candidates = candidatesOf(outcome);
     const start = clock.now();
     const deadline = start + totalMs;
     const policy = policies.get(outcome.selectedModel) ?? basePolicy;
-    // One controller for the whole exchange: client abort and the total deadline end it.
-    const controller = new AbortController();
-    const onClientAbort = () => controller.abort(input.signal.reason);
-    if (input.signal.aborted) controller.abort(input.signal.reason);
-    else input.signal.addEventListener('abort', onClientAbort, { once: true });
+    const { controller } = exchange;
     const deadlineTimer = setTimeout(() => controller.abort(new Error('request deadline passed')), totalMs);
     let handedOver = false;
     const release = () => {
       clearTimeout(deadlineTimer);
-      input.signal.removeEventListener('abort', onClientAbort);
+      exchange.unlink();
     };
 
     try {
@@ -348,7 +369,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
           });
         }
         const error = result.error;
-        if (error.code === 'aborted' || input.signal.aborted) {
+        if (error.code === 'aborted' || exchange.isClientGone()) {
           return openaiErrorResult('aborted', 'client closed the request');
         }
         lastFailure = result;
@@ -384,7 +405,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         }
       }
 
-      if (input.signal.aborted) return openaiErrorResult('aborted', 'client closed the request');
+      if (exchange.isClientGone()) return openaiErrorResult('aborted', 'client closed the request');
       if (lastFailure?.status === 'failure' && lastFailure.error.statusCode !== undefined) {
         return relayUpstreamError(
           outcome,

@@ -20,6 +20,12 @@ export interface HttpInput {
   readBody(maxBytes: number): Promise<string>;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /**
+   * Optional, cheaper alternative to `signal`: registers a listener called once if the client
+   * goes away before the response finished; returns a function that unregisters it. Hosts that
+   * can (the Node adapter) implement it so the hot path creates no extra `AbortSignal`.
+   */
+  onClientClose?(listener: () => void): () => void;
 }
 
 /** The body of a result: complete text, or chunks to pass through as they arrive. */
