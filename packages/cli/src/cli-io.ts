@@ -39,7 +39,7 @@ export class CliUsageError extends Error {
 }
 
 /** Reads a text file, turning I/O errors into a one-line user error. */
-export async function readTextFile(path: string): Promise<string> {
+export async function readTextFile(path: string, displayName = path): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -52,6 +52,6 @@ export async function readTextFile(path: string): Promise<string> {
           : code === 'EACCES'
             ? 'permission denied'
             : (error as Error).message;
-    throw new CliUsageError(`cannot read ${path}: ${reason}`);
+    throw new CliUsageError(`cannot read ${displayName}: ${reason}`);
   }
 }

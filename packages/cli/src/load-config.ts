@@ -13,7 +13,7 @@ export async function loadConfigFile(
   options: { quietWarnings?: boolean } = {},
 ): Promise<ParsedRouterConfig> {
   const absolute = resolve(io.cwd, path);
-  const text = await readTextFile(absolute);
+  const text = await readTextFile(absolute, path);
   const parsed = parseRouterConfig(text, { source: path, env: io.env });
   if (!options.quietWarnings)
     for (const warning of parsed.warnings) io.stderr(`warning: ${formatConfigIssue(warning)}\n`);

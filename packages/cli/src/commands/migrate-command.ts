@@ -20,7 +20,7 @@ export const migrateCommand: CliCommand = {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
     const [file] = positionals;
     if (!file || positionals.length > 1) throw new CliUsageError(`usage: ${this.usage}`);
-    const text = await readTextFile(resolve(io.cwd, file));
+    const text = await readTextFile(resolve(io.cwd, file), file);
     try {
       const { config, warnings } = importV01ConfigText(text, file);
       for (const warning of warnings) io.stderr(`warning: ${warning}\n`);

@@ -99,12 +99,18 @@ function positionOf(
   return { line: position.line, column: position.col };
 }
 
-function describeZodIssue(issue: z.core.$ZodIssue): string {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const segment of path) node = (node as Record<PropertyKey, unknown> | null | undefined)?.[segment];
+  return node;
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const params = (issue as { params?: { unknownName?: string; candidates?: string[] } }).params;
   if (params?.unknownName && params.candidates)
     return `${issue.message}${didYouMean(params.unknownName, params.candidates)}`;
   if (issue.code === 'invalid_type') {
-    const received = (issue as { input?: unknown }).input;
+    const received = valueAt(raw, issue.path);
     const kind =
       received === undefined
         ? 'nothing'
@@ -153,7 +159,17 @@ export function parseRouterConfig(text: string, options: ParseRouterConfigOption
   if (errors.length > 0)
     throw new ConfigError({ issues: errors, ...(options.source ? { source: options.source } : {}) });
 
-  const raw: unknown = document.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Unresolved aliases and alias bombs surface here rather than as parse errors.
+    throw new ConfigError({
+      issues: [{ path: '', message: `YAML error: ${(error as Error).message}`, severity: 'error' }],
+      ...(options.source ? { source: options.source } : {}),
+      cause: error,
+    });
+  }
   if (raw === null || raw === undefined) {
     throw new ConfigError({
       issues: [{ path: '', message: 'the document is empty', severity: 'error' }],
@@ -216,7 +232,7 @@ export function parseRouterConfig(text: string, options: ParseRouterConfigOption
     const seen = new Set<string>();
     for (const issue of result.error.issues) {
       const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
-      const formatted = issueAt(path, describeZodIssue(issue), 'error');
+      const formatted = issueAt(path, describeZodIssue(issue, raw), 'error');
       const signature = `${formatted.path}|${formatted.message}`;
       if (!seen.has(signature)) errors.push(formatted);
       seen.add(signature);

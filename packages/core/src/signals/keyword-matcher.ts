@@ -98,6 +98,20 @@ export class KeywordMatcher {
     text: string,
     stopAfter = Number.POSITIVE_INFINITY,
   ): { readonly found: boolean[]; readonly count: number } {
+    return this.scan(text, stopAfter, false);
+  }
+
+  /** Counts every occurrence of every keyword (respecting word boundaries). */
+  countOccurrences(text: string): number {
+    return this.scan(text, Number.POSITIVE_INFINITY, true).occurrences;
+  }
+
+  private scan(
+    text: string,
+    stopAfter: number,
+    everyOccurrence: boolean,
+  ): { found: boolean[]; count: number; occurrences: number } {
+    let occurrences = 0;
     const haystack = this.caseSensitive ? text : text.toLowerCase();
     const found = new Array<boolean>(this.patterns.length).fill(false);
     let count = 0;
@@ -114,18 +128,20 @@ export class KeywordMatcher {
       const outputs = nodes[state]!.outputs;
       for (let outputIndex = 0; outputIndex < outputs.length; outputIndex++) {
         const keyword = outputs[outputIndex]!;
-        if (found[keyword]) continue;
+        if (found[keyword] && !everyOccurrence) continue;
         const end = position + 1;
         const start = end - this.patterns[keyword]!.length;
         if (this.needsLeftBoundary[keyword] && start > 0 && isWordChar(charBefore(haystack, start))) continue;
         if (this.needsRightBoundary[keyword] && end < haystack.length && isWordChar(charAt(haystack, end)))
           continue;
+        occurrences++;
+        if (found[keyword]) continue;
         found[keyword] = true;
         count++;
-        if (count >= stopAfter) return { found, count };
+        if (count >= stopAfter) return { found, count, occurrences };
       }
     }
-    return { found, count };
+    return { found, count, occurrences };
   }
 }
 

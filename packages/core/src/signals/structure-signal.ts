@@ -32,7 +32,7 @@ function countSource(config: StructureSignalConfig): (text: string) => number {
     }
     case 'keyword_set': {
       const matcher = new KeywordMatcher(source.keywords ?? [], { caseSensitive: source.case_sensitive });
-      return (text) => matcher.match(text).count;
+      return (text) => matcher.countOccurrences(text);
     }
     case 'sequence': {
       // A sequence counts when its keywords occur in order (each after the previous one).
