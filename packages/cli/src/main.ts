@@ -8,9 +8,10 @@ import { type CliIo, CliUsageError } from './cli-io.js';
 import type { CliCommand } from './commands/command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { routeCommand } from './commands/route-command.js';
+import { simCommand } from './commands/sim-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
-export const COMMANDS: readonly CliCommand[] = [validateCommand, routeCommand, migrateCommand];
+export const COMMANDS: readonly CliCommand[] = [validateCommand, routeCommand, migrateCommand, simCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
