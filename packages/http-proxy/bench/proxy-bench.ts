@@ -6,7 +6,8 @@
  * semroute proxy with keyword-only routing and with the quickstart's default signals.
  *
  * autocannon generates the load; each response is timed here with hrtime (autocannon's own
- * latencies have 1 ms resolution). One JSON line per scenario on stdout.
+ * latencies have 1 ms resolution). Each target gets a 3 s warm-up at 16 connections, then a 1 s
+ * warm-up per row. One JSON line per scenario on stdout.
  *
  * Usage: pnpm --filter @semroute/http-proxy bench [--duration=3] [--connections=1,16,128]
  *        [--targets=direct,minimal,portkey,semroute-keyword,semroute-default]
@@ -184,6 +185,8 @@ async function main(): Promise<void> {
   const machine = { node: process.version, cpus: (await import('node:os')).cpus().length };
   for (const name of TARGETS) {
     const { server, headers, body } = await targets[name]!();
+    // Let the JIT settle before the first measured row (the same for every target).
+    await load(server.port, headers, body, 16, 3);
     for (const connections of CONNECTIONS) {
       await load(server.port, headers, body, connections, 1); // warm-up
       const before = cpuMs(server.pid);
