@@ -42,6 +42,16 @@ async function main(): Promise<void> {
   } else if (kind === 'minimal') {
     const server = await startMinimalProxy(`http://127.0.0.1:${upstreamPort}`, 0, 'math-expert');
     port = (server.address() as AddressInfo).port;
+  } else if (kind === 'semroute-stub-router') {
+    // Diagnostic: the proxy plumbing alone, with a router that returns a fixed outcome.
+    const { config } = parseRouterConfig(KEYWORD_ONLY);
+    const real = await createRouter({ config });
+    const sample = await real.route({
+      body: { model: 'auto', messages: [{ role: 'user', content: 'derivative' }] },
+    });
+    const router = { ...real, route: async () => sample };
+    const proxy = await serveHttpProxy({ router, port: 0 });
+    port = proxy.port;
   } else {
     const yaml =
       kind === 'semroute-keyword'

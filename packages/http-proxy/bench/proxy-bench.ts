@@ -6,8 +6,9 @@
  * semroute proxy with keyword-only routing and with the quickstart's default signals.
  *
  * autocannon generates the load; each response is timed here with hrtime (autocannon's own
- * latencies have 1 ms resolution). Each target gets a 3 s warm-up at 16 connections, then a 1 s
- * warm-up per row. One JSON line per scenario on stdout.
+ * latencies have 1 ms resolution). All targets run side by side and are measured interleaved per
+ * connection level; each gets a 3 s warm-up at 16 connections, then a 1 s warm-up per row. One
+ * JSON line per scenario on stdout.
  *
  * Usage: pnpm --filter @semroute/http-proxy bench [--duration=3] [--connections=1,16,128]
  *        [--targets=direct,minimal,portkey,semroute-keyword,semroute-default]
@@ -181,19 +182,24 @@ async function main(): Promise<void> {
       body: request('auto'),
     }),
   };
-  const direct = new Map<number, LoadResult>();
   const machine = { node: process.version, cpus: (await import('node:os')).cpus().length };
+  // Start every target first and measure them interleaved per connection level, so that load
+  // from other processes on a shared machine hits all of them alike.
+  const started: Array<{ name: string; server: Server; headers: Record<string, string>; body: string }> = [];
   for (const name of TARGETS) {
-    const { server, headers, body } = await targets[name]!();
+    const target = await targets[name]!();
     // Let the JIT settle before the first measured row (the same for every target).
-    await load(server.port, headers, body, 16, 3);
-    for (const connections of CONNECTIONS) {
+    await load(target.server.port, target.headers, target.body, 16, 3);
+    started.push({ name, ...target });
+  }
+  for (const connections of CONNECTIONS) {
+    let baseline: LoadResult | undefined;
+    for (const { name, server, headers, body } of started) {
       await load(server.port, headers, body, connections, 1); // warm-up
       const before = cpuMs(server.pid);
       const result = await load(server.port, headers, body, connections, DURATION);
       const cpu = cpuMs(server.pid) - before;
-      if (name === 'direct') direct.set(connections, result);
-      const baseline = direct.get(connections);
+      if (name === 'direct') baseline = result;
       const line = {
         name: `${name}@${connections}`,
         target: name,
