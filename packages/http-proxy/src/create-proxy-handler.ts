@@ -37,12 +37,14 @@ import {
   type BackendHealth,
   type BackendHealthOptions,
   createBackendHealth,
+  type EjectionPolicy,
 } from './upstream/backend-health.js';
 import {
   type BackendTarget,
   orderTargetsByWeight,
   resolveBackendTargets,
 } from './upstream/backend-targets.js';
+import { parseDurationMs } from './upstream/parse-duration.js';
 import {
   type AttemptCandidate,
   type AttemptRecord,
@@ -95,7 +97,10 @@ export interface ProxyHandlerOptions {
   /** Environment for `api_key_env`. Default: `process.env` where it exists. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly limits?: Partial<RequestLimits>;
-  /** Retry policy; a model's `reliability.retry_count` overrides `maxRetriesPerTarget`. */
+  /**
+   * Retry policy. A model's `reliability.retry_count` overrides `maxRetriesPerTarget`;
+   * `reliability.consecutive_5xx` and `base_ejection_time` override the health thresholds.
+   */
   readonly retry?: Partial<RetryPolicy>;
   /** Passive health tracker, or options for the default one (shared across requests). */
   readonly health?: BackendHealth | BackendHealthOptions;
@@ -169,11 +174,23 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   const health = isHealth(options.health)
     ? options.health
     : createBackendHealth({ clock, ...options.health });
+  // A model's `reliability` block overrides the retry budget and the ejection thresholds.
   const policies = new Map<string, RetryPolicy>();
+  const ejection = new Map<string, EjectionPolicy>();
   for (const model of router.config.providers.models) {
-    const retryCount = model.reliability?.retry_count;
-    if (retryCount !== undefined)
-      policies.set(model.name, { ...basePolicy, maxRetriesPerTarget: retryCount });
+    const reliability = model.reliability;
+    if (reliability?.retry_count !== undefined) {
+      policies.set(model.name, { ...basePolicy, maxRetriesPerTarget: reliability.retry_count });
+    }
+    const baseEjectionMs = parseDurationMs(reliability?.base_ejection_time);
+    if (reliability?.consecutive_5xx !== undefined || baseEjectionMs !== undefined) {
+      ejection.set(model.name, {
+        ...(reliability?.consecutive_5xx !== undefined
+          ? { consecutiveFailures: reliability.consecutive_5xx }
+          : {}),
+        ...(baseEjectionMs !== undefined ? { baseEjectionMs } : {}),
+      });
+    }
   }
 
   async function handle(input: HttpInput): Promise<HttpResult> {
@@ -390,7 +407,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
           error: error.message,
         });
         if (result.status === 'retryable') {
-          if (health.recordFailure(target.id)) {
+          if (health.recordFailure(target.id, ejection.get(target.model))) {
             emit({ type: 'backend-ejected', target: target.id });
             logger.warn({ target: target.id }, 'backend ejected after consecutive failures');
           }

@@ -40,6 +40,7 @@ export {
   type BackendHealthOptions,
   type BackendHealthState,
   createBackendHealth,
+  type EjectionPolicy,
 } from './upstream/backend-health.js';
 export {
   type BackendTarget,
@@ -47,6 +48,7 @@ export {
   resolveBackendTarget,
   resolveBackendTargets,
 } from './upstream/backend-targets.js';
+export { parseDurationMs } from './upstream/parse-duration.js';
 export {
   type AttemptCandidate,
   type AttemptPlan,

@@ -215,6 +215,29 @@ describe('proxy failover', () => {
     }
   });
 
+  it("takes retry and ejection thresholds from the model's reliability block", async () => {
+    const yaml = configYaml({ a1: a1.port, a2: a2.port, b1: b1.port }).replace(
+      '    - name: model-a\n',
+      '    - name: model-a\n      reliability: {retry_count: 0, consecutive_5xx: 1, base_ejection_time: 1m}\n',
+    );
+    const local = await buildRouter(yaml);
+    const { proxy: localProxy, client: localClient } = await startProxy(local, {
+      random: () => 0,
+      sleep: async () => {},
+    });
+    try {
+      a1.backend.setFaults({ errorRate: 1 });
+      await localClient.chat.completions.create(ask('one'));
+      expect(a1.backend.requestCount).toBe(1); // no retry, ejected after one failure
+      expect(localProxy.proxy.health.state('model-a/a1').ejectedUntil - Date.now()).toBeGreaterThan(55_000);
+      await localClient.chat.completions.create(ask('two'));
+      expect(a1.backend.requestCount).toBe(1);
+    } finally {
+      await localProxy.close();
+      await local.close();
+    }
+  });
+
   it('relays an upstream 4xx (model not served) without failing over', async () => {
     const other = await startSimulator({ models: ['something-else'] });
     const local = await buildRouter(configYaml({ a1: other.port, a2: other.port, b1: b1.port }));

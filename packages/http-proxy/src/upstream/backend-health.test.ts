@@ -49,6 +49,13 @@ describe('createBackendHealth', () => {
     expect(health.state('a').ejectedUntil).toBe(clock.now() + 3_000);
   });
 
+  it('takes per-target thresholds', () => {
+    const clock = fakeClock();
+    const health = createBackendHealth({ consecutiveFailures: 5, baseEjectionMs: 1_000, clock });
+    expect(health.recordFailure('a', { consecutiveFailures: 1, baseEjectionMs: 30_000 })).toBe(true);
+    expect(health.state('a').ejectedUntil).toBe(clock.now() + 30_000);
+  });
+
   it('tracks targets independently', () => {
     const health = createBackendHealth({ consecutiveFailures: 1, clock: fakeClock() });
     health.recordFailure('a');

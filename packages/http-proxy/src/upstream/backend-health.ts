@@ -26,12 +26,18 @@ export interface BackendHealthState {
   readonly ejections: number;
 }
 
+/** Per-target overrides of the thresholds (e.g. from a model's `reliability` block). */
+export interface EjectionPolicy {
+  readonly consecutiveFailures?: number;
+  readonly baseEjectionMs?: number;
+}
+
 export interface BackendHealth {
   /** Whether a request may go to the target now (healthy, or ejection over: half-open probe). */
   isAvailable(targetId: string): boolean;
   recordSuccess(targetId: string): void;
   /** Records a retryable failure; returns true when this failure ejected the target. */
-  recordFailure(targetId: string): boolean;
+  recordFailure(targetId: string, policy?: EjectionPolicy): boolean;
   state(targetId: string): BackendHealthState;
   /** Ids of targets ejected right now. */
   ejected(): string[];
@@ -54,15 +60,18 @@ export function createBackendHealth(options: BackendHealthOptions = {}): Backend
     recordSuccess(targetId) {
       if (states.has(targetId)) states.delete(targetId);
     },
-    recordFailure(targetId) {
+    recordFailure(targetId, policy) {
       const state = states.get(targetId) ?? HEALTHY;
       const now = clock.now();
       const failures = state.consecutiveFailures + 1;
       // A half-open probe that fails (ejected before, ejection over) goes straight back out.
       const probing = state.ejections > 0 && state.ejectedUntil <= now;
-      if (failures >= threshold || probing) {
+      if (failures >= (policy?.consecutiveFailures ?? threshold) || probing) {
         const ejections = state.ejections + 1;
-        const duration = Math.min(maxEjectionMs, baseEjectionMs * 2 ** (ejections - 1));
+        const duration = Math.min(
+          maxEjectionMs,
+          (policy?.baseEjectionMs ?? baseEjectionMs) * 2 ** (ejections - 1),
+        );
         states.set(targetId, { consecutiveFailures: 0, ejectedUntil: now + duration, ejections });
         return true;
       }
