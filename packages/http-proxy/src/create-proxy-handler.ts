@@ -10,6 +10,7 @@
 import {
   type ChatCompletion,
   type ErrorCode,
+  HEADER_SCHEMA_VERSION,
   HEADERS,
   type Logger,
   type RouteOutcome,
@@ -424,19 +425,15 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
 
       if (exchange.isClientGone()) return openaiErrorResult('aborted', 'client closed the request');
       if (lastFailure?.status === 'failure' && lastFailure.error.statusCode !== undefined) {
-        return relayUpstreamError(
-          outcome,
-          lastFailure.error.statusCode,
-          lastFailure.error.responseBody ?? '',
-        );
+        return relayUpstreamError(lastFailure.error.statusCode, lastFailure.error.responseBody ?? '');
       }
-      return exhaustedError(outcome, candidates, tried, controller.signal.aborted);
+      return exhaustedError(candidates, tried, controller.signal.aborted);
     } finally {
       if (!handedOver) release();
     }
   }
 
-  function relayUpstreamError(outcome: UpstreamOutcome, status: number, responseBody: string): HttpResult {
+  function relayUpstreamError(status: number, responseBody: string): HttpResult {
     let body = responseBody;
     try {
       JSON.parse(responseBody);
@@ -444,18 +441,16 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       return openaiErrorResult(
         'upstream_failed',
         `upstream answered ${status}: ${responseBody.slice(0, 500)}`,
-        {
-          status,
-          headers: { ...outcome.responseHeaders, [HEADERS.responsePath]: 'error' },
-        },
+        { status },
       );
     }
     if (body === '') body = '{}';
     return {
       status,
+      // Decision headers go on 2xx answers only (the reference's header contract).
       headers: {
         'content-type': 'application/json',
-        ...outcome.responseHeaders,
+        [HEADERS.schemaVersion]: HEADER_SCHEMA_VERSION,
         [HEADERS.responsePath]: 'error',
       },
       body,
@@ -463,7 +458,6 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   }
 
   function exhaustedError(
-    outcome: UpstreamOutcome,
     candidates: readonly Candidate[],
     tried: readonly TriedAttempt[],
     deadlinePassed: boolean,
@@ -492,10 +486,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     if (deadlinePassed || (tried.length > 0 && tried.every((attempt) => attempt.error.includes('timed out'))))
       code = 'upstream_timeout';
     else if (tried.length > 0 && tried.every((attempt) => attempt.status === 429)) code = 'rate_limited';
-    return openaiErrorResult(code, message, {
-      extra: { attempts: tried },
-      headers: { ...outcome.responseHeaders, [HEADERS.responsePath]: 'error' },
-    });
+    return openaiErrorResult(code, message, { extra: { attempts: tried } });
   }
 
   async function respond(

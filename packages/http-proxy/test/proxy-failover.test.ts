@@ -167,6 +167,9 @@ describe('proxy failover', () => {
     for (const name of ['model-a@a1 (502)', 'model-a@a2 (502)', 'model-b@b1 (502)'])
       expect(error.message).toContain(name);
     expect((error.error as { attempts: unknown[] }).attempts).toHaveLength(6);
+    // Decision headers go on 2xx answers only.
+    expect(error.headers.get('x-vsr-response-path')).toBe('error');
+    expect(error.headers.get('x-vsr-selected-decision')).toBeNull();
   });
 
   it('answers 429 rate_limit_error when every attempt was rate limited', async () => {
