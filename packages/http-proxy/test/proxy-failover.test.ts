@@ -168,8 +168,8 @@ describe('proxy failover', () => {
       expect(error.message).toContain(name);
     expect((error.error as { attempts: unknown[] }).attempts).toHaveLength(6);
     // Decision headers go on 2xx answers only.
-    expect(error.headers.get('x-vsr-response-path')).toBe('error');
-    expect(error.headers.get('x-vsr-selected-decision')).toBeNull();
+    expect(error.headers!.get('x-vsr-response-path')).toBe('error');
+    expect(error.headers!.get('x-vsr-selected-decision')).toBeNull();
   });
 
   it('answers 429 rate_limit_error when every attempt was rate limited', async () => {

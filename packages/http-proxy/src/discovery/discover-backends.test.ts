@@ -1,5 +1,6 @@
-import { parseRouterConfig } from '@semroute/core';
+import { createRouter, parseRouterConfig } from '@semroute/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveHttpProxy } from '../node/serve.js';
 import { type SimulatedBackendServer, serveSimulatedBackend } from '../simulator/serve-simulated-backend.js';
 import { discoverBackends, formatBackendDiscovery, routedNames } from './discover-backends.js';
 
@@ -74,5 +75,31 @@ routing:
     const result = await discoverBackends({ config: ok });
     expect(result.ok).toBe(true);
     expect(result.backends[0]!.served).toEqual(['base-model', 'math-expert']);
+  });
+
+  it('serveHttpProxy({ checkBackends }) logs each problem as a warning at startup', async () => {
+    const warnings: string[] = [];
+    const noop = () => undefined;
+    const router = await createRouter({ config: config() });
+    const proxy = await serveHttpProxy({
+      router,
+      port: 0,
+      checkBackends: true,
+      logger: {
+        debug: noop,
+        info: noop,
+        error: noop,
+        warn: (_fields, message) => warnings.push(message ?? ''),
+      },
+    });
+    try {
+      const result = await proxy.backendCheck!;
+      expect(result.ok).toBe(false);
+      expect(warnings).toHaveLength(2);
+      expect(warnings.join('\n')).toContain('law-expert');
+    } finally {
+      await proxy.close();
+      await router.close();
+    }
   });
 });

@@ -5,6 +5,11 @@
  * @module
  */
 import { createProxyHandler, type ProxyHandler, type ProxyHandlerOptions } from '../create-proxy-handler.js';
+import {
+  type BackendDiscoveryResult,
+  discoverBackends,
+  formatBackendDiscovery,
+} from '../discovery/discover-backends.js';
 import { listenWithHandler, type NodeServerHandle } from './node-http-adapter.js';
 import { createUndiciTransport, type UndiciTransportOptions } from './undici-transport.js';
 
@@ -15,10 +20,17 @@ export interface ServeHttpProxyOptions extends ProxyHandlerOptions {
   readonly host?: string;
   /** Options of the default undici transport (ignored when `transport` is given). */
   readonly upstream?: UndiciTransportOptions;
+  /**
+   * After listening, ask every backend for `/v1/models` and log (warn) each routed model or
+   * adapter it does not serve, and each unreachable backend. Default false.
+   */
+  readonly checkBackends?: boolean;
 }
 
 export interface HttpProxyServer extends NodeServerHandle {
   readonly proxy: ProxyHandler;
+  /** The startup backend check, when `checkBackends` is set (never rejects). */
+  readonly backendCheck?: Promise<BackendDiscoveryResult>;
 }
 
 /**
@@ -42,5 +54,13 @@ export async function serveHttpProxy(options: ServeHttpProxyOptions): Promise<Ht
     onClose: () => ownTransport?.close(),
   });
   options.logger?.info({ url: handle.url }, 'http proxy listening');
-  return { ...handle, close: handle.close, proxy };
+  if (!options.checkBackends) return { ...handle, close: handle.close, proxy };
+  const backendCheck = discoverBackends({
+    config: options.router.config,
+    ...(options.env ? { env: options.env } : {}),
+  }).then((result) => {
+    for (const line of formatBackendDiscovery(result)) options.logger?.warn({ check: 'backends' }, line);
+    return result;
+  });
+  return { ...handle, close: handle.close, proxy, backendCheck };
 }
