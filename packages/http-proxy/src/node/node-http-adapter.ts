@@ -71,11 +71,15 @@ export function httpInputFromNode(request: IncomingMessage, response: ServerResp
   });
   const url = request.url ?? '/';
   const query = url.indexOf('?');
-  const headers: Record<string, string | undefined> = {};
-  const raw = request.headers;
-  for (const name in raw) {
-    const value = raw[name];
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  // Node joins repeated request headers except set-cookie; copy only when that one is present.
+  let headers = request.headers as Record<string, string | undefined>;
+  if (request.headers['set-cookie'] !== undefined) {
+    headers = {};
+    const raw = request.headers;
+    for (const name in raw) {
+      const value = raw[name];
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
   }
   return {
     method: request.method ?? 'GET',

@@ -139,6 +139,26 @@ export function planNextAttempt<T extends PlannedTarget>(input: PlanAttemptsInpu
     }
   }
 
+  // Fast path for the first attempt of a request (the common case): the first available target.
+  if (history.length === 0) {
+    for (let index = 0; index < candidates.length; index++) {
+      const candidate = candidates[index]!;
+      for (const target of candidate.targets) {
+        if (input.isAvailable(target.id)) {
+          return {
+            type: 'attempt',
+            candidateIndex: index,
+            model: candidate.model,
+            bodyModel: candidate.bodyModel,
+            target,
+            delayMs: 0,
+            reason: 'first',
+          };
+        }
+      }
+    }
+  }
+
   // 2. The next untried, available target: same model first, then the fallback models.
   const tried = new Set(history.map((record) => record.targetId));
   const pick = (allowEjected: boolean): AttemptPlan<T> | undefined => {
