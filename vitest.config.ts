@@ -16,6 +16,7 @@ export default defineConfig({
       },
       alias('core', './packages/core/src/index.ts'),
       alias('cli', './packages/cli/src/index.ts'),
+      alias('server', './packages/server/src/index.ts'),
     ],
   },
   test: {
