@@ -570,7 +570,7 @@ describe('over real HTTP', () => {
     for (let index = 0; index < 9; index++) {
       const response = await fetch(`${server.url}/config/router`, {
         method: 'PUT',
-        body: configText({ mathAdapter: adapters[index % 3] }),
+        body: configText({ mathAdapter: adapters[index % 3]! }),
       });
       expect(response.status).toBe(200);
       await response.arrayBuffer();

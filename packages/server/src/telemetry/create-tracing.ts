@@ -33,11 +33,8 @@ export interface CreateTracingOptions {
   /** `always_on` (default), `always_off`, or `probabilistic` with `rate`. Parent-based. */
   readonly sampling?: { readonly type: 'always_on' | 'always_off' | 'probabilistic'; readonly rate?: number };
   readonly serviceName?: string;
-  /** Injected modules (tests, bundlers). */
-  readonly modules?: {
-    readonly sdk?: unknown;
-    readonly otlp?: unknown;
-  };
+  /** Loads a lazily imported package by name (default: dynamic `import()`); for bundlers and tests. */
+  readonly importModule?: (name: keyof typeof TRACING_DEPENDENCIES) => Promise<unknown>;
 }
 
 export interface Tracing {
@@ -49,13 +46,22 @@ export interface Tracing {
 
 type SdkModule = typeof import('@opentelemetry/sdk-trace-base');
 
-async function importLib<T>(name: string, injected: unknown, loader: () => Promise<T>): Promise<T> {
-  if (injected) return injected as T;
+function defaultImport(name: keyof typeof TRACING_DEPENDENCIES): Promise<unknown> {
+  // Literal specifiers so bundlers can see them.
+  return name === '@opentelemetry/sdk-trace-base'
+    ? import('@opentelemetry/sdk-trace-base')
+    : import('@opentelemetry/exporter-trace-otlp-http');
+}
+
+async function importLib<T>(
+  name: keyof typeof TRACING_DEPENDENCIES,
+  load: (name: keyof typeof TRACING_DEPENDENCIES) => Promise<unknown>,
+): Promise<T> {
   try {
-    return await loader();
+    return (await load(name)) as T;
   } catch (error) {
     throw new DependencyNotInstalledError({
-      message: `tracing needs ${name}: pnpm add ${name}@${TRACING_DEPENDENCIES[name as keyof typeof TRACING_DEPENDENCIES]}`,
+      message: `tracing needs ${name}: pnpm add ${name}@${TRACING_DEPENDENCIES[name]}`,
       packageName: name,
       cause: error,
     });
@@ -87,17 +93,13 @@ export function tracingOptionsFromConfig(config: RouterConfig): CreateTracingOpt
 
 export async function createTracing(options: CreateTracingOptions = {}): Promise<Tracing> {
   if (!options.exporter && !options.otlpEndpoint) return OFF;
-  const sdk = await importLib<SdkModule>(
-    '@opentelemetry/sdk-trace-base',
-    options.modules?.sdk,
-    () => import('@opentelemetry/sdk-trace-base'),
-  );
+  const load = options.importModule ?? defaultImport;
+  const sdk = await importLib<SdkModule>('@opentelemetry/sdk-trace-base', load);
   let exporter = options.exporter;
   if (!exporter) {
     const otlp = await importLib<typeof import('@opentelemetry/exporter-trace-otlp-http')>(
       '@opentelemetry/exporter-trace-otlp-http',
-      options.modules?.otlp,
-      () => import('@opentelemetry/exporter-trace-otlp-http'),
+      load,
     );
     exporter = new otlp.OTLPTraceExporter({ url: options.otlpEndpoint! }) as unknown as SpanExporterLike;
   }
