@@ -58,6 +58,7 @@ export {
 export {
   type CreateRouterTelemetryOptions,
   createRouterTelemetry,
+  type MetricDescription,
   type RecordResponseInput,
   type RequestTelemetry,
   type RouterTelemetry,

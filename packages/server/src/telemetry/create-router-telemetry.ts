@@ -108,6 +108,15 @@ export interface RouterTelemetry {
   readonly metricsContentType: string;
   /** Names of the registered metric families. */
   metricNames(): readonly string[];
+  /** Every registered metric family with its type and label names (for docs and dashboard checks). */
+  describeMetrics(): readonly MetricDescription[];
+}
+
+export interface MetricDescription {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  readonly help: string;
+  readonly labelNames: readonly string[];
 }
 
 function defaultNow(): number {
@@ -315,6 +324,19 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
     routing.end(end);
   }
 
+  function describeMetrics(): MetricDescription[] {
+    if (!metrics) return [];
+    return metrics.registry.getMetricsAsArray().map((metric) => {
+      const described = metric as unknown as MetricDescription;
+      return {
+        name: described.name,
+        type: described.type,
+        help: described.help,
+        labelNames: [...(described.labelNames ?? [])],
+      };
+    });
+  }
+
   function pricingFor(model: string) {
     const models = config?.()?.providers.models;
     if (!models) return undefined;
@@ -389,7 +411,7 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
     },
     metrics: async () => (metrics ? metrics.registry.metrics() : ''),
     metricsContentType: metrics?.registry.contentType ?? 'text/plain; version=0.0.4; charset=utf-8',
-    metricNames: () =>
-      metrics ? metrics.registry.getMetricsAsArray().map((metric) => (metric as { name: string }).name) : [],
+    metricNames: () => describeMetrics().map((metric) => metric.name),
+    describeMetrics,
   };
 }
