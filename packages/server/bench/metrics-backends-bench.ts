@@ -1,6 +1,7 @@
 /**
- * Compares the two Prometheus backends for the router's metrics: prom-client (own Registry) and
- * @opentelemetry/sdk-metrics with the Prometheus exporter's serializer. Records the same set of
+ * Compares Prometheus backends for the router's metrics: prom-client (own Registry),
+ * @opentelemetry/sdk-metrics with the Prometheus exporter's serializer, and this package's
+ * MetricsRegistry (bound label sets). Records the same set of
  * instruments per routed request (1 counter + 1 histogram + 4 signal histograms + 1 decision
  * counter) and measures record throughput and scrape (serialise) time.
  *
@@ -9,6 +10,7 @@
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { MetricsRegistry } from '../src/telemetry/metrics-registry.js';
 
 const SIGNALS = ['keyword', 'context', 'domain', 'embedding'];
 const MODELS = ['math-expert', 'law-expert', 'general-expert'];
@@ -93,6 +95,24 @@ function otelBackend(): Backend {
   };
 }
 
+function semrouteBackend(): Backend {
+  const registry = new MetricsRegistry();
+  const requests = registry.counter('llm_model_requests_total', 'h', ['model']);
+  const routing = registry.histogram('llm_model_routing_latency_seconds', 'h', [], BUCKETS);
+  const signal = registry.histogram('llm_signal_extraction_latency_seconds', 'h', ['signal_type'], BUCKETS);
+  const decision = registry.counter('llm_decision_match_total', 'h', ['decision']);
+  const none: string[] = [];
+  return {
+    record(index) {
+      requests.inc([MODELS[index % 3]!]);
+      routing.observe(none, 0.00002 * (index % 50));
+      for (const type of SIGNALS) signal.observe([type], 0.00001 * (index % 7));
+      decision.inc([DECISIONS[index % 3]!]);
+    },
+    scrape: async () => registry.render(),
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -140,3 +160,4 @@ async function run(name: string, backend: Backend) {
 
 await run('prom-client', promClientBackend());
 await run('otel-sdk-metrics+prometheus-serializer', otelBackend());
+await run('semroute MetricsRegistry', semrouteBackend());

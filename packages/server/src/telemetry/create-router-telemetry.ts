@@ -17,6 +17,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { RouteOutcome, RouterConfig } from '@semroute/core';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics-registry.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
 import { extractTraceContext, injectTraceContext } from './trace-context.js';
 
@@ -114,10 +115,13 @@ export interface RouterTelemetry {
 
 export interface MetricDescription {
   readonly name: string;
-  readonly type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  readonly type: 'counter' | 'gauge' | 'histogram';
   readonly help: string;
   readonly labelNames: readonly string[];
 }
+
+const NO_LABELS: readonly string[] = [];
+const RESPONSE_KIND: readonly string[] = ['response'];
 
 function defaultNow(): number {
   return performance.timeOrigin + performance.now();
@@ -195,51 +199,48 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
   function recordMetrics(outcome: RouteOutcome, m: RouterMetrics): void {
     const explanation = outcome.explanation;
     const model = explanation.selectedModel ?? explanation.model ?? 'unknown';
-    m.requests.inc({ model });
-    m.routingLatency.observe(explanation.latencyMs / 1000);
-    if (explanation.tokenCount > 0) m.contextTokens.observe(explanation.tokenCount);
+    m.requests.inc([model]);
+    m.routingLatency.observe(NO_LABELS, explanation.latencyMs / 1000);
+    if (explanation.tokenCount > 0) m.contextTokens.observe(NO_LABELS, explanation.tokenCount);
     if (
       explanation.requestedModel !== null &&
       explanation.model !== null &&
       explanation.requestedModel !== explanation.model
     )
-      m.routingModifications.inc({
-        source_model: explanation.requestedModel,
-        target_model: explanation.model,
-      });
+      m.routingModifications.inc([explanation.requestedModel, explanation.model]);
     for (const signal of explanation.signals) {
-      m.signalLatency.observe({ signal_type: signal.type }, signal.latencyMs / 1000);
+      m.signalLatency.observe([signal.type], signal.latencyMs / 1000);
       if (signal.status === 'matched') {
-        m.signalMatches.inc({ signal_type: signal.type, signal_name: signal.name });
+        m.signalMatches.inc([signal.type, signal.name]);
         if (signal.type === 'pii')
           for (const label of signal.labels?.length ? signal.labels : [signal.name])
-            m.piiViolations.inc({ model, pii_type: label });
-        else if (signal.type === 'jailbreak') m.jailbreaks.inc({ decision: explanation.decision ?? 'none' });
+            m.piiViolations.inc([model, label]);
+        else if (signal.type === 'jailbreak') m.jailbreaks.inc([explanation.decision ?? 'none']);
       } else if (signal.status !== 'unmatched') {
-        m.signalErrors.inc({ signal_type: signal.type, status: signal.status });
+        m.signalErrors.inc([signal.type, signal.status]);
       }
     }
     if (explanation.decision !== null) {
-      m.decisionMatches.inc({ decision: explanation.decision, recipe: explanation.recipe ?? 'default' });
-      m.classificationConfidence.observe({ decision: explanation.decision }, explanation.confidence);
+      m.decisionMatches.inc([explanation.decision, explanation.recipe ?? 'default']);
+      m.classificationConfidence.observe([explanation.decision], explanation.confidence);
     }
-    for (const plugin of explanation.plugins) m.pluginExecutions.inc({ plugin_type: plugin });
+    for (const plugin of explanation.plugins) m.pluginExecutions.inc([plugin]);
     if (explanation.reasoning)
-      m.reasoningDecisions.inc({
+      m.reasoningDecisions.inc([
         model,
-        enabled: String(explanation.reasoning.enabled),
-        effort: explanation.reasoning.effort ?? 'none',
-      });
+        explanation.reasoning.enabled ? 'true' : 'false',
+        explanation.reasoning.effort ?? 'none',
+      ]);
     let path: string;
     if (outcome.type === 'upstream') path = 'upstream';
     else if (outcome.reason === 'error') {
       path = outcome.status === 403 ? 'blocked' : 'error';
-      m.requestErrors.inc({ model, reason: `router_${outcome.status}` });
+      m.requestErrors.inc([model, `router_${outcome.status}`]);
     } else path = outcome.reason;
-    m.responsePaths.inc({ path });
+    m.responsePaths.inc([path]);
     if (explanation.plugins.includes('response_cache')) {
-      if (outcome.type === 'immediate' && outcome.reason === 'cache') m.cacheHits.inc({ kind: 'response' });
-      else m.cacheMisses.inc();
+      if (outcome.type === 'immediate' && outcome.reason === 'cache') m.cacheHits.inc(RESPONSE_KIND);
+      else m.cacheMisses.inc(NO_LABELS);
     }
   }
 
@@ -326,15 +327,7 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
 
   function describeMetrics(): MetricDescription[] {
     if (!metrics) return [];
-    return metrics.registry.getMetricsAsArray().map((metric) => {
-      const described = metric as unknown as MetricDescription;
-      return {
-        name: described.name,
-        type: described.type,
-        help: described.help,
-        labelNames: [...(described.labelNames ?? [])],
-      };
-    });
+    return metrics.registry.describe();
   }
 
   function pricingFor(model: string) {
@@ -358,59 +351,52 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
     recordResponse(input) {
       if (!metrics) return;
       const model = input.model;
-      if (input.latencyMs !== undefined) metrics.completionLatency.observe({ model }, input.latencyMs / 1000);
-      if (input.ttftMs !== undefined) metrics.ttft.observe({ model }, input.ttftMs / 1000);
+      if (input.latencyMs !== undefined) metrics.completionLatency.observe([model], input.latencyMs / 1000);
+      if (input.ttftMs !== undefined) metrics.ttft.observe([model], input.ttftMs / 1000);
       const usage = input.usage;
       if (usage) {
         const prompt = usage.prompt_tokens ?? 0;
         const completion = usage.completion_tokens ?? 0;
         const total = usage.total_tokens ?? prompt + completion;
-        if (prompt > 0) metrics.promptTokens.inc({ model }, prompt);
-        if (completion > 0) metrics.completionTokens.inc({ model }, completion);
-        if (total > 0) metrics.tokens.inc({ model }, total);
+        if (prompt > 0) metrics.promptTokens.inc([model], prompt);
+        if (completion > 0) metrics.completionTokens.inc([model], completion);
+        if (total > 0) metrics.tokens.inc([model], total);
         if (completion > 0 && input.latencyMs !== undefined && input.ttftMs !== undefined && completion > 1)
-          metrics.tpot.observe({ model }, (input.latencyMs - input.ttftMs) / 1000 / (completion - 1));
+          metrics.tpot.observe([model], (input.latencyMs - input.ttftMs) / 1000 / (completion - 1));
         const pricing = pricingFor(model);
         if (pricing) {
           const cost =
             (prompt * (pricing.prompt_per_1m ?? 0) + completion * (pricing.completion_per_1m ?? 0)) /
             1_000_000;
-          if (cost > 0) metrics.cost.inc({ model, currency: pricing.currency }, cost);
+          if (cost > 0) metrics.cost.inc([model, pricing.currency], cost);
         }
       }
       const status = input.status;
-      if (input.errorReason) metrics.requestErrors.inc({ model, reason: input.errorReason });
+      if (input.errorReason) metrics.requestErrors.inc([model, input.errorReason]);
       else if (status !== undefined && status >= 400)
-        metrics.requestErrors.inc({ model, reason: `upstream_${status >= 500 ? '5xx' : '4xx'}` });
+        metrics.requestErrors.inc([model, `upstream_${status >= 500 ? '5xx' : '4xx'}`]);
     },
     recordCacheOperation(input) {
       if (!metrics) return;
-      metrics.cacheOperations.inc({
-        backend: input.backend,
-        operation: input.operation,
-        status: input.status,
-      });
-      metrics.cacheOperationLatency.observe(
-        { backend: input.backend, operation: input.operation },
-        input.latencyMs / 1000,
-      );
+      metrics.cacheOperations.inc([input.backend, input.operation, input.status]);
+      metrics.cacheOperationLatency.observe([input.backend, input.operation], input.latencyMs / 1000);
     },
     recordBatch(input) {
       if (!metrics) return;
-      metrics.batchRequests.inc({ task: input.task });
-      metrics.batchTexts.inc({ task: input.task }, input.size);
-      metrics.batchLatency.observe({ task: input.task }, input.latencyMs / 1000);
+      metrics.batchRequests.inc([input.task]);
+      metrics.batchTexts.inc([input.task], input.size);
+      metrics.batchLatency.observe([input.task], input.latencyMs / 1000);
     },
     recordReload(input) {
       if (!metrics) return;
-      metrics.configReloads.inc({ result: input.result, source: input.source });
-      if (input.generation !== undefined) metrics.configGeneration.set(input.generation);
+      metrics.configReloads.inc([input.result, input.source]);
+      if (input.generation !== undefined) metrics.configGeneration.set(NO_LABELS, input.generation);
     },
     trackInFlight(delta) {
-      metrics?.inFlight.inc(delta);
+      metrics?.inFlight.add(NO_LABELS, delta);
     },
-    metrics: async () => (metrics ? metrics.registry.metrics() : ''),
-    metricsContentType: metrics?.registry.contentType ?? 'text/plain; version=0.0.4; charset=utf-8',
+    metrics: async () => (metrics ? metrics.registry.render() : ''),
+    metricsContentType: PROMETHEUS_CONTENT_TYPE,
     metricNames: () => describeMetrics().map((metric) => metric.name),
     describeMetrics,
   };

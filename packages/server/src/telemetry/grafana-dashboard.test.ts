@@ -27,7 +27,7 @@ function familyOf(series: string) {
   if (exact) return exact;
   const base = series.replace(/_(bucket|sum|count)$/, '');
   const family = byName.get(base);
-  return family && (family.type === 'histogram' || family.type === 'summary') ? family : undefined;
+  return family?.type === 'histogram' ? family : undefined;
 }
 
 describe('deploy/grafana dashboard', () => {

@@ -1,12 +1,12 @@
 /**
  * The router's Prometheus instruments, with the reference router's metric names so existing
- * dashboards work. Backed by prom-client on a private `Registry` (never the global default):
- * measured faster to record than @opentelemetry/sdk-metrics + Prometheus exporter and needs no
- * Node 22 (see BENCHMARKS.md). prom-client types stay internal.
+ * dashboards work. Backed by {@link MetricsRegistry} (one per telemetry instance, never global):
+ * recording is several times cheaper than prom-client or @opentelemetry/sdk-metrics, which is
+ * what keeps telemetry inside the routing overhead budget (see BENCHMARKS.md).
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { MetricsRegistry } from './metrics-registry.js';
 
 /** Latency buckets for in-router work (routing, signals, cache), seconds. */
 export const ROUTER_LATENCY_BUCKETS = [
@@ -18,13 +18,11 @@ export const MODEL_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 export function createRouterMetrics(
   options: { readonly prefixLabels?: Readonly<Record<string, string>> } = {},
 ) {
-  const registry = new Registry();
-  if (options.prefixLabels) registry.setDefaultLabels({ ...options.prefixLabels });
-  const registers = [registry];
+  const registry = new MetricsRegistry(options.prefixLabels ? { defaultLabels: options.prefixLabels } : {});
   const counter = (name: string, help: string, labelNames: string[] = []) =>
-    new Counter({ name, help, labelNames, registers });
+    registry.counter(name, help, labelNames);
   const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
-    new Histogram({ name, help, labelNames, buckets, registers });
+    registry.histogram(name, help, labelNames, buckets);
 
   return {
     registry,
@@ -131,16 +129,8 @@ export function createRouterMetrics(
       'result',
       'source',
     ]),
-    configGeneration: new Gauge({
-      name: 'semroute_config_generation',
-      help: 'Generation of the active router',
-      registers,
-    }),
-    inFlight: new Gauge({
-      name: 'semroute_requests_in_flight',
-      help: 'Requests being routed now',
-      registers,
-    }),
+    configGeneration: registry.gauge('semroute_config_generation', 'Generation of the active router'),
+    inFlight: registry.gauge('semroute_requests_in_flight', 'Requests being routed now'),
   };
 }
 
