@@ -34,6 +34,7 @@ import {
   headerMutationsFor,
 } from '../plugins/request-plugins.js';
 import { type CompiledRule, compileRule, SignalSlots, type SlotResult } from '../rules/evaluate-rule.js';
+import { compileProjections, type ProjectionStep } from '../rules/projections.js';
 import { BUILT_IN_ALGORITHMS, type ModelSelectionAlgorithm } from '../select/model-selection.js';
 import { createAuthzSignal } from '../signals/authz-signal.js';
 import { buildSignalInput, normalizeHeaders } from '../signals/build-signal-input.js';
@@ -110,6 +111,7 @@ interface CompiledRouting {
   readonly slots: SignalSlots;
   readonly extractors: (SignalExtractorV1 | undefined)[];
   readonly decisions: readonly CompiledDecision[];
+  readonly projections: readonly ProjectionStep[];
   readonly strategy: 'priority' | 'confidence';
 }
 
@@ -274,8 +276,10 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
           (decision.algorithm?.seed !== undefined ? seededRandom(decision.algorithm.seed) : Math.random),
       };
     });
+    const projections = compileProjections(routing, slots);
     const extractors = await Promise.all(
       slots.signals.map(async ({ type, name: signalName }) => {
+        if (type === 'projection') return undefined;
         const definition = definitionOf(routing, type, signalName);
         if (CORE_FAMILIES.has(type)) {
           if (!definition) return undefined;
@@ -304,6 +308,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       slots,
       extractors,
       decisions,
+      projections,
       strategy: config.global.router.strategy ?? routing.strategy,
     };
   }
@@ -461,7 +466,8 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       clock,
       ...(signal ? { signal } : {}),
     });
-    const results: readonly SlotResult[] = run.results;
+    const results: SlotResult[] = run.results;
+    for (const step of block.projections) step(results);
 
     const matched: {
       decision: CompiledDecision;
@@ -631,6 +637,14 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       [vsr('selected-model')]: bodyModel,
     });
 
+    const decidedExplanation = {
+      ...baseExplanation,
+      decision: decision.name,
+      confidence: best.confidence,
+      selectedModel: ref.model,
+      model: bodyModel,
+      algorithm: decision.algorithmName,
+    };
     let cacheWrite: ResponseCacheContext | undefined;
     const cachePlugin = decision.plugins.get('response_cache') as
       | PluginConfigurations['response_cache']
@@ -665,12 +679,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
           headers: headersOut,
           body: stream ? completionToSse(hit.completion) : JSON.stringify(hit.completion),
           explanation: {
-            ...baseExplanation,
-            decision: decision.name,
-            confidence: best.confidence,
-            selectedModel: ref.model,
-            model: bodyModel,
-            algorithm: decision.algorithmName,
+            ...decidedExplanation,
             plugins: pluginsRun,
             latencyMs: clock.now() - started,
           },
@@ -737,12 +746,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       clearRouteCache,
       ...(cacheWrite ? { cacheWrite } : {}),
       explanation: {
-        ...baseExplanation,
-        decision: decision.name,
-        confidence: best.confidence,
-        selectedModel: ref.model,
-        model: bodyModel,
-        algorithm: decision.algorithmName,
+        ...decidedExplanation,
         reasoning: reasoning.applied,
         plugins: pluginsRun,
         latencyMs: clock.now() - started,
