@@ -39,6 +39,12 @@ export {
   toNodeListener,
 } from './node/serve-fetch-handler.js';
 export {
+  apiAuthFromConfig,
+  type Operations,
+  type StartOperationsOptions,
+  startOperations,
+} from './node/start-operations.js';
+export {
   type ConfigChangeResult,
   type ConfigManager,
   type ConfigValidation,

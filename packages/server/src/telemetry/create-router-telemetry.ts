@@ -99,7 +99,7 @@ export interface RouterTelemetry {
   recordReload(input: {
     readonly result: 'applied' | 'rejected';
     readonly source: string;
-    readonly generation?: number;
+    readonly generation?: number | undefined;
   }): void;
   /** Tracks requests being routed now (call with +1 / -1). */
   trackInFlight(delta: number): void;
