@@ -380,6 +380,27 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     expect(JSON.parse(result.body).error.type).toBe('invalid_request_error');
   });
 
+  it('x-vsr-skip-processing is honoured only when global.router.skip_processing is enabled', async () => {
+    const skipping = createFakeRouter({ global: { router: { skip_processing: { enabled: true } } } });
+    const server2 = await serveExtProc({ router: skipping, port: 0, host: '127.0.0.1' });
+    try {
+      const skipped = await envoy(BUFFERED, `127.0.0.1:${server2.port}`).exchange({
+        request: chatRequest(chat('math'), { 'x-vsr-skip-processing': 'true' }),
+      });
+      expectEnvoyHappy(skipped);
+      expect(skipping.routeCalls).toHaveLength(0);
+      expect(JSON.parse(skipped.upstreamRequest!.body).model).toBe('auto');
+      const calls = router.routeCalls.length;
+      const honouredOff = await envoy(BUFFERED).exchange({
+        request: chatRequest(chat('math'), { 'x-vsr-skip-processing': 'true' }),
+      });
+      expect(router.routeCalls.length).toBe(calls + 1);
+      expect(honouredOff.upstreamRequest?.headers['x-selected-model']).toBe('math-model');
+    } finally {
+      await server2.close({ graceMs: 50 });
+    }
+  });
+
   it('non-chat paths pass through untouched and are not routed', async () => {
     const calls = router.routeCalls.length;
     const body = JSON.stringify({ input: 'hello', model: 'embed' });
