@@ -212,14 +212,15 @@ export class ExtProcSession {
     this.host.end();
   }
 
-  private failStream(error: unknown): void {
+  /** Ends the stream with an error status: INTERNAL for our failures, INVALID_ARGUMENT for protocol violations. */
+  private failStream(error: unknown, code: number = GrpcStatus.INTERNAL): void {
     if (this.closed) return;
     const details = error instanceof Error ? error.message : String(error);
     this.options.logger.error({ error: details }, 'ext_proc stream failed');
     this.closed = true;
     this.abortController?.abort();
     this.finalizeResponse(true);
-    this.host.fail(GrpcStatus.INTERNAL, `semroute: ${details}`);
+    this.host.fail(code, `semroute: ${details}`);
   }
 
   private send(response: ProcessingResponse): void {
@@ -268,7 +269,10 @@ export class ExtProcSession {
         return undefined;
       default:
         // No oneof member: there is no reply kind that could match, so close with an error.
-        this.failStream(new Error('ProcessingRequest carries no request message'));
+        this.failStream(
+          new Error('ProcessingRequest carries no request message'),
+          GrpcStatus.INVALID_ARGUMENT,
+        );
         return undefined;
     }
   }

@@ -688,7 +688,7 @@ describe('orderings and modes', () => {
     const stream = envoy().openStream();
     stream.write({});
     const event = await stream.next(2000);
-    expect(event.type).toBe('error');
+    expect(event).toMatchObject({ type: 'error', code: 3 }); // INVALID_ARGUMENT
   });
 });
 
