@@ -504,6 +504,20 @@ describe('body modes', () => {
     expect(JSON.parse(result.upstreamRequest!.body).model).toBe('math-model');
   });
 
+  it('request trailers after a BUFFERED or STREAMED body (end_of_stream=false): still routed and rewritten', async () => {
+    for (const processingMode of [
+      { request_body_mode: 'BUFFERED', request_trailer_mode: 'SEND' },
+      { request_body_mode: 'STREAMED', request_trailer_mode: 'SEND' },
+    ] as const) {
+      const result = await envoy({ processingMode }).exchange({
+        request: { ...chatRequest(mathBody), chunking: { size: 11 }, trailers: { 'x-checksum': 'abc' } },
+      });
+      expectEnvoyHappy(result);
+      expect(JSON.parse(result.upstreamRequest!.body).model).toBe('math-model');
+      expect(result.received.map((reply) => reply.response)).toContain('request_trailers');
+    }
+  });
+
   it('a client that streams chunks although BUFFERED is assumed (no protocol_config)', async () => {
     const result = await envoy({
       processingMode: { request_body_mode: 'STREAMED' },
