@@ -11,6 +11,7 @@ import { evalCommand } from './commands/eval-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { modelsCommand } from './commands/models-command.js';
 import { routeCommand } from './commands/route-command.js';
+import { simCommand } from './commands/sim-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
 export const COMMANDS: readonly CliCommand[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CliCommand[] = [
   classifyCommand,
   evalCommand,
   modelsCommand,
+  simCommand,
 ];
 
 function help(): string {
