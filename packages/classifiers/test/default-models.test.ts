@@ -15,6 +15,7 @@ import { DEFAULT_HEADS_DIR } from '../src/build/head-files.js';
 import { classifyText } from '../src/eval/classify-text.js';
 import { evaluateModel, GATED_PATTERN_ENTITIES } from '../src/eval/evaluate-model.js';
 import { listModels } from '../src/eval/list-models.js';
+import { createClassificationService } from '../src/service/create-classification-service.js';
 import { createClassifierSignalProvider } from '../src/signals/create-classifier-signal-provider.js';
 
 const modelsDir = process.env.SEMROUTE_MODELS_DIR ?? resolve(REPOSITORY_ROOT, 'models');
@@ -228,6 +229,29 @@ describe.skipIf(!canBuild)('default models', () => {
     ]);
     const embedded = await classifyText({ task: 'embed', text: 'hello world', modelsDir });
     expect(embedded.task === 'embed' && embedded.dimensions).toBe(100);
+  });
+
+  it('classification service: intent, PII, jailbreak and embeddings for the management API', async () => {
+    const service = createClassificationService({ modelsDir });
+    await service.loaded();
+    expect(service.ready()).toBe(true);
+    expect(
+      (await service.classifyIntent('Is the contract void if the plaintiff signed it under duress?'))
+        .category,
+    ).toBe('law');
+    expect((await service.detectPii('mail jane@example.org')).entities).toEqual([
+      { type: 'EMAIL_ADDRESS', start: 5, end: 21, confidence: 1 },
+    ]);
+    expect((await service.detectJailbreak('What is the capital of France?')).isJailbreak).toBe(false);
+    const { embeddings } = await service.embed(['hello world', 'good morning'], { dimensions: 32 });
+    expect(embeddings.map((vector) => vector.length)).toEqual([32, 32]);
+    expect(
+      service
+        .describe()
+        .map((model) => model.task)
+        .sort(),
+    ).toEqual(['embedding', 'intent', 'jailbreak', 'pii']);
+    await service.close();
   });
 
   it('fails at load time with the config key when a configured model is missing', async () => {
