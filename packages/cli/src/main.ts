@@ -5,12 +5,24 @@
  */
 import { SemrouteError } from '@semroute/core';
 import { type CliIo, CliUsageError } from './cli-io.js';
+import { classifyCommand } from './commands/classify-command.js';
 import type { CliCommand } from './commands/command.js';
+import { evalCommand } from './commands/eval-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
+import { modelsCommand } from './commands/models-command.js';
 import { routeCommand } from './commands/route-command.js';
+import { simCommand } from './commands/sim-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
-export const COMMANDS: readonly CliCommand[] = [validateCommand, routeCommand, migrateCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  validateCommand,
+  routeCommand,
+  migrateCommand,
+  classifyCommand,
+  evalCommand,
+  modelsCommand,
+  simCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -36,7 +36,14 @@ export type {
   ChatMessage,
 } from './openai/chat-types.js';
 export { messageText } from './openai/chat-types.js';
+export {
+  type CompletionCollector,
+  createCompletionCollector,
+  reconstructCompletionFromSse,
+} from './openai/reconstruct-completion.js';
+export { type RenderCompletionSseOptions, renderCompletionAsSse } from './openai/render-completion-sse.js';
 export { completionToSse, errorBody, syntheticCompletion } from './openai/render-immediate.js';
+export { createSseParser, type SseEvent, type SseParser } from './openai/sse-parser.js';
 export {
   parseJsonBody,
   type ValidateChatRequestOptions,

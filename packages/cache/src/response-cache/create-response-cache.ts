@@ -1,0 +1,560 @@
+/**
+ * The response cache the router calls: `lookup(context)` before going upstream and
+ * `store(context, completion)` after a complete 2xx. Exact tier over a `CacheStoreV1`, semantic
+ * tier over a `VectorStoreV1` plus an `EmbeddingBackendV1`; both tiers share one entry per
+ * request (the vector record's id is the entry key), partitioned by recipe, decision, requested
+ * and selected model, protocol (stream or body), scope, policy fingerprint, revisions and
+ * invalidation generations. Store failures are counted and, under `onError: 'miss'` (default),
+ * become misses and skipped writes.
+ *
+ * @module
+ */
+import {
+  CacheStoreError,
+  type CacheStoreV1,
+  type ChatCompletion,
+  type EmbeddingBackendV1,
+  type ResponseCacheContext,
+  type ResponseCacheHit,
+  type ResponseCacheV1,
+  type VectorStoreV1,
+} from '@semroute/core';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { type CacheControl, parseCacheControl } from './cache-control.js';
+import { requestIdentity, sha256 } from './cache-keys.js';
+import { numbersMatch } from './number-guard.js';
+
+/** Identity headers set by the trusted auth layer, by scope. */
+export const SCOPE_HEADERS = {
+  user: 'x-authz-user-id',
+  team: 'x-authz-team-id',
+  tenant: 'x-authz-tenant-id',
+} as const;
+
+export type ResponseCacheEventName =
+  | 'cache-hit'
+  | 'cache-miss'
+  | 'cache-store'
+  | 'cache-skip'
+  | 'cache-error';
+
+export interface ResponseCacheEvent {
+  readonly name: ResponseCacheEventName;
+  readonly decision: string;
+  readonly kind?: 'exact' | 'semantic';
+  readonly similarity?: number;
+  /** Why a lookup or write was skipped, or which operation failed. */
+  readonly reason?: string;
+  readonly error?: unknown;
+}
+
+export interface CreateResponseCacheOptions {
+  /** Entry store: exact tier and the payloads of semantic matches. */
+  readonly store: CacheStoreV1;
+  /** Semantic tier; without it (or without `embedder`) semantic mode degrades to exact. */
+  readonly vectorStore?: VectorStoreV1;
+  readonly embedder?: EmbeddingBackendV1;
+  readonly clock?: Clock;
+  /** TTL used when a decision says `ttl_seconds: -1` (default 3600; 0 = no expiry). */
+  readonly defaultTtlSeconds?: number;
+  /** `miss` (default): failures are misses and skipped writes, counted. `error`: they reject with CacheStoreError. */
+  readonly onError?: 'miss' | 'error';
+  /** Prefix of every key this cache writes (default `semroute:rc:`). */
+  readonly keyPrefix?: string;
+  /** Completions larger than this (bytes, encoded) are not stored (default 1 MiB). */
+  readonly maxEntryBytes?: number;
+  /** How long a replica trusts its copy of the invalidation generations (default 1000 ms). */
+  readonly generationRefreshMs?: number;
+  /** When the scope's identity header is missing: share an `anonymous` namespace (default) or skip caching. */
+  readonly onMissingIdentity?: 'anonymous' | 'skip';
+  /** Semantic candidates examined per lookup (default 3). */
+  readonly semanticTopK?: number;
+  /**
+   * Accept a semantic hit only when both queries contain the same numbers (default true):
+   * embeddings cannot tell "15% of 80" from "15% of 90". See BENCHMARKS.md for the effect.
+   */
+  readonly numberGuard?: boolean;
+  /** Telemetry hook (`cache-hit`, `cache-miss`, `cache-store`, `cache-skip`, `cache-error`). Must not throw. */
+  readonly onEvent?: (event: ResponseCacheEvent) => void;
+}
+
+export interface ResponseCacheStats {
+  readonly lookups: number;
+  readonly hits: number;
+  readonly exactHits: number;
+  readonly semanticHits: number;
+  readonly misses: number;
+  /** Lookups not attempted: disabled, ttl 0, no-cache/bypass, missing identity. */
+  readonly lookupsSkipped: number;
+  /** Semantic candidates above the threshold rejected by the number guard. */
+  readonly guardedMisses: number;
+  readonly stores: number;
+  /** Writes not attempted: disabled, ttl 0, no-store/bypass, too large, missing identity, invalid completion. */
+  readonly storesSkipped: number;
+  readonly errors: {
+    readonly lookup: number;
+    readonly store: number;
+    readonly embed: number;
+    readonly invalidate: number;
+  };
+  readonly invalidations: number;
+  readonly flushes: number;
+  /** hits / (hits + misses); 0 before the first lookup. */
+  readonly hitRate: number;
+}
+
+export type InvalidateTarget =
+  | { readonly key: string }
+  | { readonly context: ResponseCacheContext }
+  | { readonly decision: string }
+  | { readonly scope: { readonly kind: 'user' | 'team' | 'tenant' | 'global'; readonly id?: string } };
+
+export interface ResponseCacheLookupHit extends ResponseCacheHit {
+  /** Entry key (for `invalidate({ key })`). */
+  readonly key: string;
+  /** Age of the entry in ms. */
+  readonly ageMs: number;
+}
+
+export interface ResponseCache extends ResponseCacheV1 {
+  lookup(
+    context: ResponseCacheContext,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<ResponseCacheLookupHit | undefined>;
+  stats(): ResponseCacheStats;
+  /** Drops one entry, or every entry of a decision or scope (by bumping its generation). */
+  invalidate(target: InvalidateTarget): Promise<void>;
+  /** Bumps the cache epoch: every existing entry becomes unreachable (and expires by TTL). No store-wide wipe. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface StoredEntry {
+  readonly v: 1;
+  readonly createdAt: number;
+  readonly expiresAt?: number;
+  readonly query: string;
+  readonly decision: string;
+  readonly completion: ChatCompletion;
+}
+
+interface Prepared {
+  readonly partition: string;
+  readonly entryId: string;
+  readonly compatibility: string;
+  readonly query: string;
+  readonly control: CacheControl;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function createResponseCache(options: CreateResponseCacheOptions): ResponseCache {
+  const { store, vectorStore, embedder } = options;
+  const clock = options.clock ?? systemClock;
+  const prefix = options.keyPrefix ?? 'semroute:rc:';
+  const defaultTtlSeconds = options.defaultTtlSeconds ?? 3600;
+  const onError = options.onError ?? 'miss';
+  const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
+  const refreshMs = options.generationRefreshMs ?? 1000;
+  const semanticTopK = options.semanticTopK ?? 3;
+  const numberGuard = options.numberGuard ?? true;
+  if (vectorStore && embedder && vectorStore.dimensions !== embedder.dimensions) {
+    throw new CacheStoreError({
+      message: `vector store has ${vectorStore.dimensions} dimensions, the embedder ${embedder.dimensions}`,
+      store: vectorStore.name,
+      method: 'create',
+    });
+  }
+
+  const counters = {
+    lookups: 0,
+    hits: 0,
+    exactHits: 0,
+    semanticHits: 0,
+    misses: 0,
+    lookupsSkipped: 0,
+    guardedMisses: 0,
+    stores: 0,
+    storesSkipped: 0,
+    errors: { lookup: 0, store: 0, embed: 0, invalidate: 0 },
+    invalidations: 0,
+    flushes: 0,
+  };
+  const emit = (event: ResponseCacheEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // telemetry must never break caching
+    }
+  };
+
+  // Invalidation generations, cached locally for `refreshMs`.
+  const generations = new Map<string, { value: string; fetchedAt: number }>();
+  const generationKey = (name: string) => `${prefix}gen:${name}`;
+  const readGeneration = async (name: string, signal?: AbortSignal): Promise<string> => {
+    const cached = generations.get(name);
+    const now = clock.now();
+    if (cached && now - cached.fetchedAt < refreshMs) return cached.value;
+    const bytes = await store.get(generationKey(name), signal ? { signal } : undefined);
+    // A store that lost the key (eviction, restart) must not resurrect flushed entries: keep ours.
+    const value = bytes ? decoder.decode(bytes) : (cached?.value ?? '0');
+    generations.set(name, { value, fetchedAt: now });
+    return value;
+  };
+  let generationCounter = 0;
+  const bumpGeneration = async (name: string) => {
+    const value = `${clock.now().toString(36)}.${(generationCounter++).toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
+    generations.set(name, { value, fetchedAt: clock.now() });
+    await store.set(generationKey(name), encoder.encode(value));
+  };
+
+  const embeddings = new Map<string, Float32Array>();
+  const embed = async (text: string, signal?: AbortSignal): Promise<Float32Array> => {
+    const cached = embeddings.get(text);
+    if (cached) return cached;
+    const result = await (embedder as EmbeddingBackendV1).doEmbed(
+      signal ? { texts: [text], signal } : { texts: [text] },
+    );
+    const vector = result.embeddings[0];
+    if (!vector) throw new Error('embedder returned no vector');
+    embeddings.set(text, vector);
+    if (embeddings.size > 256) embeddings.delete(embeddings.keys().next().value as string);
+    return vector;
+  };
+
+  const scopeNamespace = (context: ResponseCacheContext): string | undefined => {
+    const scope = context.plugin.scope;
+    if (scope === 'global') return 'global';
+    const id = context.headers[SCOPE_HEADERS[scope]];
+    if (id) return `${scope}:${id}`;
+    return options.onMissingIdentity === 'skip' ? undefined : `${scope}:anonymous`;
+  };
+
+  const ttlSeconds = (context: ResponseCacheContext, control: CacheControl): number => {
+    if (control.ttlSeconds !== undefined) return control.ttlSeconds;
+    const configured = context.plugin.ttl_seconds;
+    const ttl = configured === -1 ? defaultTtlSeconds : configured;
+    const cap = context.plugin.request_controls?.max_ttl_seconds;
+    return cap !== undefined && ttl > 0 ? Math.min(ttl, cap) : ttl;
+  };
+
+  /** Resolves the identity of a request; `undefined` with a reason when it must not be cached. */
+  const prepare = async (
+    context: ResponseCacheContext,
+    signal?: AbortSignal,
+  ): Promise<Prepared | { skip: string }> => {
+    const plugin = context.plugin;
+    if (!plugin.enabled) return { skip: 'disabled' };
+    if (plugin.ttl_seconds === 0) return { skip: 'ttl-zero' };
+    const scope = scopeNamespace(context);
+    if (scope === undefined) return { skip: 'missing-identity' };
+    const control = parseCacheControl(context.headers, plugin);
+    const identity = requestIdentity(context.request);
+    const [epoch, decisionGeneration, scopeGeneration] = await Promise.all([
+      readGeneration('epoch', signal),
+      readGeneration(`decision:${context.decision}`, signal),
+      readGeneration(`scope:${scope}`, signal),
+    ]);
+    const revision = plugin.revision ?? {};
+    const partition = sha256(
+      JSON.stringify([
+        context.recipe,
+        context.decision,
+        context.requestedModel,
+        context.selectedModel,
+        context.stream ? 'openai:stream' : 'openai:body',
+        scope,
+        context.policyFingerprint,
+        String(revision.cache_epoch ?? ''),
+        revision.model_revision ?? '',
+        revision.prompt_revision ?? '',
+        revision.policy_revision ?? '',
+        epoch,
+        decisionGeneration,
+        scopeGeneration,
+      ]),
+    ).slice(0, 32);
+    return {
+      partition,
+      entryId: `${partition}:${identity.exactFingerprint}`,
+      compatibility: identity.compatibilityFingerprint.slice(0, 32),
+      query: identity.semanticQuery,
+      control,
+    };
+  };
+
+  const entryKey = (entryId: string) => `${prefix}e:${entryId}`;
+
+  const readEntry = async (
+    entryId: string,
+    control: CacheControl,
+    signal?: AbortSignal,
+  ): Promise<StoredEntry | undefined> => {
+    const bytes = await store.get(entryKey(entryId), signal ? { signal } : undefined);
+    if (!bytes) return undefined;
+    let entry: StoredEntry;
+    try {
+      entry = JSON.parse(decoder.decode(bytes)) as StoredEntry;
+    } catch {
+      return undefined; // a corrupt entry is a miss
+    }
+    const now = clock.now();
+    if (entry.v !== 1 || !entry.completion) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= now) return undefined;
+    if (control.maxAgeSeconds !== undefined && now - entry.createdAt > control.maxAgeSeconds * 1000)
+      return undefined;
+    return entry;
+  };
+
+  const failure = (
+    operation: 'lookup' | 'store' | 'embed' | 'invalidate',
+    context: { decision: string },
+    error: unknown,
+  ): void => {
+    counters.errors[operation]++;
+    emit({ name: 'cache-error', decision: context.decision, reason: operation, error });
+    if (onError === 'error') {
+      if (CacheStoreError.isInstance(error)) throw error;
+      throw new CacheStoreError({
+        message: `response cache ${operation} failed: ${error instanceof Error ? error.message : String(error)}`,
+        store: store.name,
+        method: operation,
+        cause: error,
+      });
+    }
+  };
+
+  const semanticEnabled = (context: ResponseCacheContext) =>
+    context.plugin.mode !== 'exact' && vectorStore !== undefined && embedder !== undefined;
+
+  const lookup = async (
+    context: ResponseCacheContext,
+    callOptions?: { readonly signal?: AbortSignal },
+  ): Promise<ResponseCacheLookupHit | undefined> => {
+    const signal = callOptions?.signal;
+    counters.lookups++;
+    let prepared: Prepared | { skip: string };
+    try {
+      prepared = await prepare(context, signal);
+    } catch (error) {
+      failure('lookup', context, error);
+      counters.misses++;
+      return undefined;
+    }
+    if ('skip' in prepared || prepared.control.bypass || prepared.control.noCache) {
+      counters.lookupsSkipped++;
+      emit({
+        name: 'cache-skip',
+        decision: context.decision,
+        reason: 'skip' in prepared ? prepared.skip : prepared.control.bypass ? 'bypass' : 'no-cache',
+      });
+      return undefined;
+    }
+    const { entryId, control, partition, compatibility, query } = prepared;
+    const hit = (
+      entry: StoredEntry,
+      key: string,
+      kind: 'exact' | 'semantic',
+      similarity: number,
+    ): ResponseCacheLookupHit => {
+      counters.hits++;
+      if (kind === 'exact') counters.exactHits++;
+      else counters.semanticHits++;
+      emit({ name: 'cache-hit', decision: context.decision, kind, similarity });
+      return { completion: entry.completion, kind, similarity, key, ageMs: clock.now() - entry.createdAt };
+    };
+    const mode = context.plugin.mode;
+    try {
+      if (mode !== 'semantic' || !semanticEnabled(context)) {
+        const entry = await readEntry(entryId, control, signal);
+        if (entry) return hit(entry, entryId, 'exact', 1);
+      }
+    } catch (error) {
+      failure('lookup', context, error);
+      counters.misses++;
+      return undefined;
+    }
+    if (semanticEnabled(context) && query.length > 0) {
+      let vector: Float32Array;
+      try {
+        vector = await embed(query, signal);
+      } catch (error) {
+        failure('embed', context, error);
+        counters.misses++;
+        return undefined;
+      }
+      try {
+        const matches = await (vectorStore as VectorStoreV1).query(
+          {
+            vector,
+            topK: semanticTopK,
+            minScore: context.plugin.semantic.similarity_threshold,
+            filter: { p: partition, c: compatibility },
+          },
+          signal ? { signal } : undefined,
+        );
+        for (const match of matches) {
+          const entry = await readEntry(match.id, control, signal);
+          if (entry && numberGuard && match.id !== entryId && !numbersMatch(entry.query, query)) {
+            counters.guardedMisses++;
+            continue;
+          }
+          if (entry)
+            return hit(
+              entry,
+              match.id,
+              match.id === entryId ? 'exact' : 'semantic',
+              Math.min(1, match.score),
+            );
+          // The entry is gone (evicted or expired) or too old for max-age: drop a dangling vector.
+          if (control.maxAgeSeconds === undefined) await (vectorStore as VectorStoreV1).delete([match.id]);
+        }
+      } catch (error) {
+        failure('lookup', context, error);
+        counters.misses++;
+        return undefined;
+      }
+    }
+    counters.misses++;
+    emit({ name: 'cache-miss', decision: context.decision });
+    return undefined;
+  };
+
+  const skipStore = (context: ResponseCacheContext, reason: string) => {
+    counters.storesSkipped++;
+    emit({ name: 'cache-skip', decision: context.decision, reason });
+  };
+
+  const storeCompletion = async (
+    context: ResponseCacheContext,
+    completion: ChatCompletion,
+    callOptions?: { readonly signal?: AbortSignal },
+  ) => {
+    const signal = callOptions?.signal;
+    if (
+      !completion ||
+      completion.object !== 'chat.completion' ||
+      !Array.isArray(completion.choices) ||
+      completion.choices.length === 0
+    ) {
+      skipStore(context, 'invalid-completion');
+      return;
+    }
+    let prepared: Prepared | { skip: string };
+    try {
+      prepared = await prepare(context, signal);
+    } catch (error) {
+      failure('store', context, error);
+      return;
+    }
+    if ('skip' in prepared) return skipStore(context, prepared.skip);
+    if (prepared.control.bypass || prepared.control.noStore)
+      return skipStore(context, prepared.control.bypass ? 'bypass' : 'no-store');
+    const ttl = ttlSeconds(context, prepared.control);
+    if (ttl === 0 && prepared.control.ttlSeconds !== undefined) return skipStore(context, 'ttl-zero');
+    const now = clock.now();
+    const expiresAt = ttl > 0 ? now + ttl * 1000 : undefined;
+    const entry: StoredEntry = {
+      v: 1,
+      createdAt: now,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      query: prepared.query,
+      decision: context.decision,
+      completion,
+    };
+    const bytes = encoder.encode(JSON.stringify(entry));
+    if (bytes.byteLength > maxEntryBytes) return skipStore(context, 'too-large');
+    const setOptions = { ...(signal ? { signal } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+    try {
+      await store.set(entryKey(prepared.entryId), bytes, setOptions);
+    } catch (error) {
+      failure('store', context, error);
+      return;
+    }
+    if (semanticEnabled(context) && prepared.query.length > 0) {
+      let vector: Float32Array;
+      try {
+        vector = await embed(prepared.query, signal);
+      } catch (error) {
+        failure('embed', context, error);
+        return;
+      }
+      try {
+        await (vectorStore as VectorStoreV1).upsert(
+          [
+            {
+              id: prepared.entryId,
+              vector,
+              ...(expiresAt !== undefined ? { expiresAt } : {}),
+              metadata: { p: prepared.partition, c: prepared.compatibility },
+            },
+          ],
+          signal ? { signal } : undefined,
+        );
+      } catch (error) {
+        failure('store', context, error);
+        return;
+      }
+    }
+    counters.stores++;
+    emit({ name: 'cache-store', decision: context.decision });
+  };
+
+  let closed = false;
+  return {
+    specificationVersion: 'v1',
+    lookup,
+    store: storeCompletion,
+    stats() {
+      const answered = counters.hits + counters.misses;
+      return {
+        ...counters,
+        errors: { ...counters.errors },
+        hitRate: answered === 0 ? 0 : counters.hits / answered,
+      };
+    },
+    async invalidate(target) {
+      counters.invalidations++;
+      try {
+        if ('decision' in target) await bumpGeneration(`decision:${target.decision}`);
+        else if ('scope' in target) {
+          const name =
+            target.scope.kind === 'global'
+              ? 'global'
+              : `${target.scope.kind}:${target.scope.id ?? 'anonymous'}`;
+          await bumpGeneration(`scope:${name}`);
+        } else {
+          let entryId: string;
+          if ('key' in target) entryId = target.key;
+          else {
+            const prepared = await prepare(target.context);
+            if ('skip' in prepared) return;
+            entryId = prepared.entryId;
+          }
+          await store.delete(entryKey(entryId));
+          await vectorStore?.delete([entryId]);
+        }
+      } catch (error) {
+        counters.errors.invalidate++;
+        throw CacheStoreError.isInstance(error)
+          ? error
+          : new CacheStoreError({
+              message: `invalidate failed: ${error instanceof Error ? error.message : String(error)}`,
+              store: store.name,
+              method: 'invalidate',
+              cause: error,
+            });
+      }
+    },
+    async flush() {
+      counters.flushes++;
+      await bumpGeneration('epoch');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([store.close(), vectorStore?.close()]);
+    },
+  };
+}
