@@ -24,6 +24,7 @@ import { createJsonLogger, createRequestLogger, type RequestLogger } from '../lo
 import { type ConfigManager, createConfigManager } from '../reload/config-manager.js';
 import { createRouterTelemetry, type RouterTelemetry } from '../telemetry/create-router-telemetry.js';
 import { createTracing, type Tracing, tracingOptionsFromConfig } from '../telemetry/create-tracing.js';
+import { instrumentRouter } from '../telemetry/instrument-router.js';
 import {
   isLoopbackHost,
   type RunningServer,
@@ -55,9 +56,14 @@ export interface StartOperationsOptions {
 }
 
 export interface Operations {
-  /** Give this to every host: it swaps on reload and never drops in-flight requests. */
-  readonly router: ConfigManager['router'];
+  /**
+   * Give this to every host: the reloadable router (swaps on reload, never drops in-flight
+   * requests) wrapped by `instrumentRouter`, so every `route()` is measured, traced and logged.
+   */
+  readonly router: Router;
+  /** Config lifecycle; `config.router` is the uninstrumented reloadable router. */
   readonly config: ConfigManager;
+  /** Call `recordResponse` (or pass `recordExchangeEnd` / `recordProxyEvent` to the hosts). */
   readonly telemetry: RouterTelemetry;
   readonly requestLog: RequestLogger;
   readonly logger: Logger;
@@ -195,7 +201,7 @@ export async function startOperations(options: StartOperationsOptions): Promise<
 
   let closed = false;
   return {
-    router: manager.router,
+    router: instrumentRouter({ router: manager.router, telemetry, requestLog }),
     config: manager,
     telemetry,
     requestLog,
