@@ -1,12 +1,12 @@
 /**
  * Starts the quickstart stack in-process: the simulated backend (base model + three LoRA
- * adapters) and the semroute proxy routing with examples/quickstart/config.yaml.
+ * adapters) and the semroute proxy routing with examples/quickstart/keywords.yaml.
  */
 import { readFileSync } from 'node:fs';
 import { createRouter, parseRouterConfig } from '@semroute/core';
 import { serveHttpProxy, serveSimulatedBackend } from '@semroute/http-proxy/node';
 
-const CONFIG = new URL('../../quickstart/config.yaml', import.meta.url);
+const CONFIG = new URL('../../quickstart/keywords.yaml', import.meta.url);
 
 export interface Stack {
   readonly proxyUrl: string;

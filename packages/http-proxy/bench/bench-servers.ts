@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const yaml =
       kind === 'semroute-keyword'
         ? KEYWORD_ONLY
-        : readFileSync(new URL('../../../examples/quickstart/config.yaml', import.meta.url), 'utf8');
+        : readFileSync(new URL('../../../examples/quickstart/keywords.yaml', import.meta.url), 'utf8');
     const { config } = parseRouterConfig(yaml, { env: { SEMROUTE_SIM_PORT: upstreamPort } });
     const router = await createRouter({ config });
     const proxy = await serveHttpProxy({ router, port: 0 });

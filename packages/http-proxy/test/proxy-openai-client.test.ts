@@ -10,7 +10,10 @@ import type { HttpProxyServer } from '../src/node/serve.js';
 import type { SimulatedBackendServer } from '../src/simulator/serve-simulated-backend.js';
 import { startProxy, startSimulator } from './helpers.js';
 
-const quickstart = readFileSync(new URL('../../../examples/quickstart/config.yaml', import.meta.url), 'utf8');
+const quickstart = readFileSync(
+  new URL('../../../examples/quickstart/keywords.yaml', import.meta.url),
+  'utf8',
+);
 
 describe('http proxy with the openai client (quickstart config)', () => {
   let sim: SimulatedBackendServer;

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   type Telemetry = ReturnType<typeof createRouterTelemetry>;
   type Router = Awaited<ReturnType<typeof createRouter>>;
 
-  const configPath = fileURLToPath(new URL('../../../examples/quickstart/config.yaml', import.meta.url));
+  const configPath = fileURLToPath(new URL('../../../examples/quickstart/keywords.yaml', import.meta.url));
   const config = parseRouterConfig(readFileSync(configPath, 'utf8')).config;
   const router: Router = await createRouter({ config });
   const dropExporter = {
