@@ -43,6 +43,7 @@ describe('semroute serve composition (operations + http-proxy)', () => {
       configPath,
       logger: createJsonLogger({ level: 'silent' }),
       metrics: { host: '127.0.0.1' },
+      instrumentRouter: true,
       buildRouter: async ({ config: routerConfig }) => createRouter({ config: routerConfig }),
     });
     cleanups.push(() => operations.close());

@@ -39,6 +39,7 @@ describe('startOperations', () => {
       configPath,
       logger,
       metrics: { host: '127.0.0.1' },
+      instrumentRouter: true,
       buildRouter: async ({ config }) => createRouter({ config }),
       version: '9.9.9',
     });
@@ -117,6 +118,20 @@ describe('startOperations', () => {
     expect(
       (await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer secret-token' } })).status,
     ).toBe(200);
+  });
+
+  it('hands hosts the plain reloadable router unless instrumentRouter is set', async () => {
+    const operations = await startOperations({
+      configPath: await write(PORTS),
+      logger,
+      metrics: { enabled: false },
+      api: { enabled: false },
+      buildRouter: async ({ config }) => createRouter({ config }),
+    });
+    cleanups.push(() => operations.close());
+    expect(operations.router).toBe(operations.config.router);
+    await operations.router.route(chat('an integral'));
+    expect(await operations.telemetry.metrics()).not.toContain('llm_model_requests_total{');
   });
 
   it('rejects an invalid config file with a ConfigError and starts nothing', async () => {

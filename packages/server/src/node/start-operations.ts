@@ -48,6 +48,12 @@ export interface StartOperationsOptions {
   readonly api?: { readonly host?: string; readonly port?: number; readonly enabled?: boolean };
   /** Overrides of the metrics listener (CLI `--metrics-port`); `enabled: false` serves none. */
   readonly metrics?: { readonly host?: string; readonly port?: number; readonly enabled?: boolean };
+  /**
+   * Wrap `operations.router` with `instrumentRouter` so every `route()` is measured, traced (under
+   * the caller's `traceparent`) and logged. Default false: the router is the plain reloadable one
+   * and the host records (e.g. a `buildRouter` that wraps its routers). Do not do both.
+   */
+  readonly instrumentRouter?: boolean;
   /** Hot reload debounce, ms (default 500); `false` disables the file watch. */
   readonly watchDebounceMs?: number | false;
   /** Logger override (default: pino JSON to stdout at `observability.logging.level`). Hosts get it as `operations.logger`. */
@@ -58,7 +64,7 @@ export interface StartOperationsOptions {
 export interface Operations {
   /**
    * Give this to every host: the reloadable router (swaps on reload, never drops in-flight
-   * requests) wrapped by `instrumentRouter`, so every `route()` is measured, traced and logged.
+   * requests), wrapped by `instrumentRouter` when `options.instrumentRouter` is set.
    */
   readonly router: Router;
   /** Config lifecycle; `config.router` is the uninstrumented reloadable router. */
@@ -201,7 +207,9 @@ export async function startOperations(options: StartOperationsOptions): Promise<
 
   let closed = false;
   return {
-    router: instrumentRouter({ router: manager.router, telemetry, requestLog }),
+    router: options.instrumentRouter
+      ? instrumentRouter({ router: manager.router, telemetry, requestLog })
+      : manager.router,
     config: manager,
     telemetry,
     requestLog,
