@@ -4,7 +4,10 @@
  * grpc-js server answering every message with CONTINUE: the ceiling of grpc-js here). Prints
  * `{"port":N}` on stdout once listening.
  */
+
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { createClassifierSignalProvider } from '@semroute/classifiers';
 import { createRouter, parseRouterConfig } from '@semroute/core';
 import type { ProcessingRequest, ProcessingResponse } from '../src/ext-proc-messages.js';
 import { serveExtProc } from '../src/node/serve.js';
@@ -66,6 +69,45 @@ const ALL_SIGNALS = `${MODELS}
     - {name: general, priority: 1, rules: {operator: AND, conditions: []}, modelRefs: [{model: base-model, lora_name: general-expert}]}
 `;
 
+/** (b) every default signal family: the model-free ones plus the learned ones with the default models. */
+const DEFAULT_SIGNALS = `${MODELS}
+  signals:
+    keywords:
+      - {name: math_vocab, operator: OR, keywords: [derivative, integral, equation, probability, theorem, matrix, polynomial, calculus, algebra]}
+      - {name: code_vocab, operator: OR, keywords: [python, javascript, function, compile, stack trace, segfault]}
+    context:
+      - {name: long_context, min_tokens: 4K}
+    structure:
+      - name: many_questions
+        feature: {type: count, source: {type: regex, pattern: '\\?'}}
+        predicate: {gte: 3}
+    conversation:
+      - name: multi_turn
+        feature: {type: count, source: {type: message, role: user}}
+        predicate: {gte: 2}
+    embeddings:
+      - {name: quantitative, threshold: 0.7, aggregation_method: max, candidates: [evaluate this integral, compute the probability, simplify the expression]}
+    domains:
+      - {name: math, description: Mathematics and statistics}
+      - {name: computer science, description: Programming}
+      - {name: other, description: Everything else}
+    jailbreak:
+      - {name: prompt_attack, threshold: 0.7}
+    pii:
+      - {name: no_pii, threshold: 0.5}
+  decisions:
+    - {name: block, priority: 1000, rules: {operator: OR, conditions: [{type: jailbreak, name: prompt_attack}, {type: pii, name: no_pii}]}, plugins: [{type: fast_response, configuration: {message: refused}}]}
+    - name: math
+      priority: 50
+      rules: {operator: OR, conditions: [{type: domain, name: math}, {type: embedding, name: quantitative}, {type: keyword, name: math_vocab}]}
+      modelRefs: [{model: base-model, lora_name: math-expert}]
+    - name: code
+      priority: 40
+      rules: {operator: OR, conditions: [{type: domain, name: computer science}, {type: keyword, name: code_vocab}, {type: structure, name: many_questions}, {type: conversation, name: multi_turn}, {type: context, name: long_context}]}
+      modelRefs: [{model: base-model, lora_name: code-expert}]
+    - {name: general, priority: 1, rules: {operator: AND, conditions: []}, modelRefs: [{model: base-model, lora_name: general-expert}]}
+`;
+
 function continueReply(request: ProcessingRequest): ProcessingResponse {
   switch (request.request) {
     case 'request_headers':
@@ -118,8 +160,16 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ port })}\n`);
     return;
   }
-  const text = scenario === 'keyword' ? KEYWORD : ALL_SIGNALS;
-  const router = await createRouter({ config: parseRouterConfig(text).config });
+  const text =
+    scenario === 'keyword' ? KEYWORD : scenario === 'default-signals' ? DEFAULT_SIGNALS : ALL_SIGNALS;
+  const modelsDir =
+    process.env.SEMROUTE_MODELS_DIR ?? fileURLToPath(new URL('../../../models', import.meta.url));
+  const router = await createRouter({
+    config: parseRouterConfig(text).config,
+    ...(scenario === 'default-signals'
+      ? { signalProviders: [createClassifierSignalProvider({ modelsDir, backend: 'onnx' })] }
+      : {}),
+  });
   const route = router.route.bind(router);
   router.route = async (request, options) => {
     const started = performance.now();

@@ -1,7 +1,8 @@
 /**
  * ext_proc benchmark: one load client (this process, one grpc-js channel like one Envoy
  * connection) drives a server process on loopback at 1, 16 and 128 concurrent streams for
- * (c) a no-op CONTINUE server, (a) keyword-only routing and (b) all model-free signal families.
+ * (c) a no-op CONTINUE server, (a) keyword-only routing, (b) all default signals (learned ones
+ * with the default ONNX models from ./models) and (b') the model-free signal families.
  * Each exchange is an Envoy BUFFERED chat request: request_headers, request_body (timed: from
  * sending the body to receiving its reply), response_headers, response_body. One JSON line per
  * scenario: name, concurrency, requests/s, p50 and p99 in ms.
@@ -177,9 +178,15 @@ async function main(): Promise<void> {
     { name: 'noop-continue', server: 'noop', label: '(c) no-op CONTINUE server' },
     { name: 'keyword', server: 'keyword', label: '(a) keyword-only routing' },
     {
-      name: 'all-signals',
+      name: 'default-signals',
+      server: 'default-signals',
+      label:
+        '(b) all default signals: keyword, context, structure, conversation + embedding, domain, jailbreak, PII (ONNX, CPU)',
+    },
+    {
+      name: 'model-free-signals',
       server: 'all-signals',
-      label: '(b) all model-free signals (keyword, context, structure, conversation)',
+      label: "(b') all model-free signals (keyword, context, structure, conversation)",
     },
   ];
   // All servers run side by side and the client alternates between them in short slices, so

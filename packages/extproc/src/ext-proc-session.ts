@@ -212,14 +212,15 @@ export class ExtProcSession {
     this.host.end();
   }
 
-  private failStream(error: unknown): void {
+  /** Ends the stream with an error status: INTERNAL for our failures, INVALID_ARGUMENT for protocol violations. */
+  private failStream(error: unknown, code: number = GrpcStatus.INTERNAL): void {
     if (this.closed) return;
     const details = error instanceof Error ? error.message : String(error);
     this.options.logger.error({ error: details }, 'ext_proc stream failed');
     this.closed = true;
     this.abortController?.abort();
     this.finalizeResponse(true);
-    this.host.fail(GrpcStatus.INTERNAL, `semroute: ${details}`);
+    this.host.fail(code, `semroute: ${details}`);
   }
 
   private send(response: ProcessingResponse): void {
@@ -268,7 +269,10 @@ export class ExtProcSession {
         return undefined;
       default:
         // No oneof member: there is no reply kind that could match, so close with an error.
-        this.failStream(new Error('ProcessingRequest carries no request message'));
+        this.failStream(
+          new Error('ProcessingRequest carries no request message'),
+          GrpcStatus.INVALID_ARGUMENT,
+        );
         return undefined;
     }
   }
@@ -392,15 +396,41 @@ export class ExtProcSession {
       }
       if (duplex || this.headersReplyHeld) {
         this.heldChunks++;
-      } else {
-        // Streamed chunks (STREAMED, or a client that streams although BUFFERED was asked for):
-        // drop each one now and send the complete (rewritten) body with the last chunk.
-        this.clearedChunks++;
-        this.send(CLEAR_REQUEST_BODY);
+        return undefined;
       }
+      if (this.isCompleteJsonBody()) {
+        // A whole JSON body without end_of_stream: request trailers follow (BUFFERED sends the
+        // body with end_of_stream=false then). Route now, while a body reply can still carry it.
+        return this.routeRequest(false);
+      }
+      // Streamed chunks (STREAMED, or a client that streams although BUFFERED was asked for):
+      // drop each one now and send the complete (rewritten) body with the last chunk.
+      this.clearedChunks++;
+      this.send(CLEAR_REQUEST_BODY);
       return undefined;
     }
     return this.routeRequest(false);
+  }
+
+  /** Cheap pre-check (last non-blank byte is `}`), then a parse: is the body so far one complete JSON object? */
+  private isCompleteJsonBody(): boolean {
+    const last = this.bodyChunks[this.bodyChunks.length - 1];
+    if (!last) return false;
+    let index = last.length - 1;
+    while (
+      index >= 0 &&
+      (last[index] === 0x20 || last[index] === 0x0a || last[index] === 0x0d || last[index] === 0x09)
+    )
+      index--;
+    if (index < 0 || last[index] !== 0x7d) return false;
+    try {
+      const parsed: unknown = JSON.parse(
+        Buffer.from(concatBytes(this.bodyChunks, this.bodyBytes)).toString('utf8'),
+      );
+      return typeof parsed === 'object' && parsed !== null;
+    } catch {
+      return false;
+    }
   }
 
   private onRequestTrailers(_message: HttpTrailers): Promise<void> | undefined {

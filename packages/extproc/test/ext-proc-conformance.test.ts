@@ -380,6 +380,27 @@ describe('router scenarios (BUFFERED, Envoy AI Gateway / reference setup)', () =
     expect(JSON.parse(result.body).error.type).toBe('invalid_request_error');
   });
 
+  it('x-vsr-skip-processing is honoured only when global.router.skip_processing is enabled', async () => {
+    const skipping = createFakeRouter({ global: { router: { skip_processing: { enabled: true } } } });
+    const server2 = await serveExtProc({ router: skipping, port: 0, host: '127.0.0.1' });
+    try {
+      const skipped = await envoy(BUFFERED, `127.0.0.1:${server2.port}`).exchange({
+        request: chatRequest(chat('math'), { 'x-vsr-skip-processing': 'true' }),
+      });
+      expectEnvoyHappy(skipped);
+      expect(skipping.routeCalls).toHaveLength(0);
+      expect(JSON.parse(skipped.upstreamRequest!.body).model).toBe('auto');
+      const calls = router.routeCalls.length;
+      const honouredOff = await envoy(BUFFERED).exchange({
+        request: chatRequest(chat('math'), { 'x-vsr-skip-processing': 'true' }),
+      });
+      expect(router.routeCalls.length).toBe(calls + 1);
+      expect(honouredOff.upstreamRequest?.headers['x-selected-model']).toBe('math-model');
+    } finally {
+      await server2.close({ graceMs: 50 });
+    }
+  });
+
   it('non-chat paths pass through untouched and are not routed', async () => {
     const calls = router.routeCalls.length;
     const body = JSON.stringify({ input: 'hello', model: 'embed' });
@@ -481,6 +502,20 @@ describe('body modes', () => {
     });
     expectEnvoyHappy(result);
     expect(JSON.parse(result.upstreamRequest!.body).model).toBe('math-model');
+  });
+
+  it('request trailers after a BUFFERED or STREAMED body (end_of_stream=false): still routed and rewritten', async () => {
+    for (const processingMode of [
+      { request_body_mode: 'BUFFERED', request_trailer_mode: 'SEND' },
+      { request_body_mode: 'STREAMED', request_trailer_mode: 'SEND' },
+    ] as const) {
+      const result = await envoy({ processingMode }).exchange({
+        request: { ...chatRequest(mathBody), chunking: { size: 11 }, trailers: { 'x-checksum': 'abc' } },
+      });
+      expectEnvoyHappy(result);
+      expect(JSON.parse(result.upstreamRequest!.body).model).toBe('math-model');
+      expect(result.received.map((reply) => reply.response)).toContain('request_trailers');
+    }
   });
 
   it('a client that streams chunks although BUFFERED is assumed (no protocol_config)', async () => {
@@ -667,7 +702,7 @@ describe('orderings and modes', () => {
     const stream = envoy().openStream();
     stream.write({});
     const event = await stream.next(2000);
-    expect(event.type).toBe('error');
+    expect(event).toMatchObject({ type: 'error', code: 3 }); // INVALID_ARGUMENT
   });
 });
 
