@@ -13,7 +13,6 @@ import {
   type Logger,
   type ParsedRouterConfig,
   type ResponseCacheV1,
-  type RouteOutcome,
   type Router,
 } from '@semroute/core';
 import type { CliIo } from '../cli-io.js';
@@ -85,27 +84,6 @@ async function buildResponseCache(
   return cache.createResponseCacheFromConfig({ config: store, ...(embedder ? { embedder } : {}) });
 }
 
-/** Wraps a router so every outcome is recorded by telemetry (metrics and spans). */
-function recordingRouter(
-  router: Router,
-  record: (outcome: RouteOutcome, requestId: string | undefined) => void,
-): Router {
-  return {
-    get config() {
-      return router.config;
-    },
-    async route(request, options) {
-      const outcome = await router.route(request, options);
-      const requestId = request.headers?.['x-request-id'] ?? request.headers?.['X-Request-Id'];
-      record(outcome, typeof requestId === 'string' ? requestId : undefined);
-      return outcome;
-    },
-    listModels: () => router.listModels(),
-    storeResponse: (context, completion) => router.storeResponse(context, completion),
-    close: () => router.close(),
-  };
-}
-
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { io } = options;
   const configPath = resolve(io.cwd, options.configPath);
@@ -120,6 +98,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     modelsDir: resolve(io.cwd, catalog.models_dir ?? io.env.SEMROUTE_MODELS_DIR ?? 'models'),
     ...(catalog.backend ? { backend: catalog.backend } : {}),
   });
+  let listenersUp = false;
   const operations = await server.startOperations({
     configPath,
     env,
@@ -133,10 +112,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       options.metricsPort === 0
         ? { enabled: false }
         : { ...(options.metricsPort !== undefined ? { port: options.metricsPort } : {}) },
+    // One place records every route (metrics, spans under the caller's trace, one log line).
+    instrumentRouter: true,
+    ready: () => listenersUp,
     buildRouter: async (parsed, { telemetry, logger }) => {
       const signalProviders = await loadSignalProviders(parsed.config, io);
       const responseCache = await buildResponseCache(parsed, io);
-      const router = await createRouter({
+      return createRouter({
         config: parsed.config,
         signalProviders,
         ...(responseCache
@@ -148,17 +130,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             }
           : {}),
         logger,
-      });
-      const requestLog = server.createRequestLogger(logger, {
-        logPrompts: parsed.config.global.services.observability?.logging?.log_prompts ?? false,
-      });
-      return recordingRouter(router, (outcome, requestId) => {
-        telemetry.recordRoute(outcome);
-        requestLog.logRoute(outcome, {
-          ...(requestId ? { requestId } : {}),
-          status: outcome.type === 'immediate' ? outcome.status : 200,
-          latencyMs: outcome.explanation.latencyMs,
-        });
       });
     },
     classification,
@@ -176,21 +147,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         port: extprocPort,
         host: options.host ?? '0.0.0.0',
         logger: operations.logger,
-        onExchangeEnd: (summary) =>
-          operations.telemetry.recordResponse({
-            model: summary.selectedModel ?? 'unknown',
-            status: summary.status,
-            ...(summary.ttftMs !== undefined ? { ttftMs: summary.ttftMs } : {}),
-            ...(summary.usage
-              ? {
-                  usage: {
-                    prompt_tokens: summary.usage.promptTokens,
-                    completion_tokens: summary.usage.completionTokens,
-                    total_tokens: summary.usage.totalTokens,
-                  },
-                }
-              : {}),
-          }),
+        onExchangeEnd: server.recordExchangeEnd(operations.telemetry),
       });
       extprocAddress = extproc.address;
       closers.push((graceMs) => extproc.close({ graceMs }));
@@ -205,18 +162,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         logger: operations.logger,
         env,
         checkBackends: true,
-        onEvent: (event) => {
-          if (event.type === 'upstream-end')
-            operations.telemetry.recordResponse({
-              model: event.model,
-              status: event.status,
-              latencyMs: event.totalMs,
-            });
-        },
+        onEvent: server.recordProxyEvent(operations.telemetry),
       });
       httpUrl = http.url;
       closers.push((graceMs) => http.close(graceMs));
     }
+    listenersUp = true;
   } catch (error) {
     for (const close of closers.reverse()) await close(0).catch(() => undefined);
     await operations.close();
@@ -232,6 +183,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     router: operations.router,
     close(graceMs = 10_000) {
       closing ??= (async () => {
+        listenersUp = false;
         await Promise.allSettled(closers.reverse().map((close) => close(graceMs)));
         await operations.close();
       })();
