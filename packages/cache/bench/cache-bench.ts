@@ -224,6 +224,7 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
         throughput: round(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length), 0),
         hitRate: round(hits / work.length, 4),
         data: dataKind,
+        errors: cache.stats().errors,
       });
     }
   } finally {
