@@ -1,26 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Workspace packages resolve to their `src` so tests need no build step.
-const alias = (name: string, path: string) => ({
-  find: new RegExp(`^@semroute/${name}$`),
-  replacement: fileURLToPath(new URL(path, import.meta.url)),
-});
+// Workspace packages resolve to their `src` so tests need no build step:
+// `@semroute/<package>` → packages/<package>/src/index.ts and
+// `@semroute/<package>/<subpath>` → packages/<package>/src/<subpath>/index.ts.
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
   resolve: {
     alias: [
-      {
-        find: /^@semroute\/core\/test$/,
-        replacement: fileURLToPath(new URL('./packages/core/src/test/index.ts', import.meta.url)),
-      },
-      alias('core', './packages/core/src/index.ts'),
-      alias('cli', './packages/cli/src/index.ts'),
-      {
-        find: /^@semroute\/cache\/(memory|redis|milvus|hybrid)$/,
-        replacement: fileURLToPath(new URL('./packages/cache/src/$1/index.ts', import.meta.url)),
-      },
-      alias('cache', './packages/cache/src/index.ts'),
+      { find: /^@semroute\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packages}$1/src/$2/index.ts` },
+      { find: /^@semroute\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },
   test: {

@@ -18,7 +18,7 @@ export interface RoutedPrompt {
 }
 
 export async function routeExamples(
-  configPath = new URL('../../quickstart/config.yaml', import.meta.url),
+  configPath = new URL('../../quickstart/keywords.yaml', import.meta.url),
 ): Promise<RoutedPrompt[]> {
   const { config } = parseRouterConfig(readFileSync(configPath, 'utf8'), { env: process.env });
   const router = await createRouter({ config });

@@ -9,7 +9,7 @@ import type { CliIo } from './cli-io.js';
 import { runCli } from './main.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const quickstart = join(root, 'examples/quickstart/config.yaml');
+const quickstart = join(root, 'examples/quickstart/keywords.yaml');
 
 async function cli(argv: string[], stdin = '') {
   let stdout = '';
@@ -40,7 +40,7 @@ describe('semroute validate', () => {
     const result = await cli(['validate', quickstart]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(
-      /^\S+config\.yaml: valid v0\.3 config \(4 decisions, 5 signals, 1 model, 0 recipes\)\n$/,
+      /^\S+keywords\.yaml: valid v0\.3 config \(4 decisions, 5 signals, 1 model, 0 recipes\)\n$/,
     );
   });
 

@@ -5,12 +5,28 @@
  */
 import { SemrouteError } from '@semroute/core';
 import { type CliIo, CliUsageError } from './cli-io.js';
+import { classifyCommand } from './commands/classify-command.js';
 import type { CliCommand } from './commands/command.js';
+import { evalCommand } from './commands/eval-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
+import { modelsCommand } from './commands/models-command.js';
 import { routeCommand } from './commands/route-command.js';
+import { serveCommand } from './commands/serve-command.js';
+import { simCommand } from './commands/sim-command.js';
+import { startCommand } from './commands/start-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
-export const COMMANDS: readonly CliCommand[] = [validateCommand, routeCommand, migrateCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  validateCommand,
+  routeCommand,
+  migrateCommand,
+  classifyCommand,
+  evalCommand,
+  modelsCommand,
+  simCommand,
+  serveCommand,
+  startCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -52,6 +68,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`semroute ${name}: ${(error as Error).message}\nusage: ${command.usage}\n`);
+      return 1;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      const address = error as NodeJS.ErrnoException & { port?: number; address?: string };
+      io.stderr(
+        `semroute ${name}: ${address.address ?? ''}:${address.port ?? ''} is already in use; stop whatever listens there or choose another port (0 turns a listener off)\n`,
+      );
       return 1;
     }
     if (SemrouteError.isInstance(error)) {

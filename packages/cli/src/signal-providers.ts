@@ -1,13 +1,59 @@
 /**
  * The signal providers the CLI hands to the router: the one place where hosts wire the
  * learned signal families in. Returns nothing when no learned family is referenced, so
- * keyword-only configs start without loading any model.
+ * keyword-only configs start without loading any model. When learned signals are configured
+ * and the default models folder is missing or stale, it builds the default models first
+ * (≈15 s, npm packages only).
  *
  * @module
  */
-import type { RouterConfig, SignalProviderV1 } from '@semroute/core';
+import { resolve } from 'node:path';
+import {
+  type RouterConfig,
+  type RoutingConfig,
+  SIGNAL_CONTAINERS,
+  type SignalProviderV1,
+  type SignalsConfig,
+} from '@semroute/core';
 import type { CliIo } from './cli-io.js';
 
-export async function loadSignalProviders(_config: RouterConfig, _io: CliIo): Promise<SignalProviderV1[]> {
-  return [];
+/** Leaf types served by @semroute/classifiers. */
+const LEARNED = new Set([
+  'domain',
+  'jailbreak',
+  'pii',
+  'embedding',
+  'language',
+  'complexity',
+  'classifier',
+  'fact_check',
+  'user_feedback',
+  'preference',
+  'reask',
+]);
+
+function usesLearnedSignals(routing: RoutingConfig): boolean {
+  return (Object.entries(SIGNAL_CONTAINERS) as [keyof SignalsConfig, string][]).some(
+    ([container, type]) => LEARNED.has(type) && routing.signals[container].length > 0,
+  );
+}
+
+export async function loadSignalProviders(config: RouterConfig, io: CliIo): Promise<SignalProviderV1[]> {
+  const blocks = [config.routing, ...config.recipes.map((recipe) => recipe.routing)];
+  if (!blocks.some(usesLearnedSignals)) return [];
+  const classifiers = await import('@semroute/classifiers');
+  const catalog = config.global.model_catalog;
+  const modelsDir = resolve(io.cwd, catalog.models_dir ?? io.env.SEMROUTE_MODELS_DIR ?? 'models');
+  if (!(await classifiers.defaultModelsUpToDate(modelsDir))) {
+    await classifiers.buildDefaultModels({
+      modelsDir,
+      onProgress: (message) => io.stderr(`models: ${message}\n`),
+    });
+  }
+  return [
+    classifiers.createClassifierSignalProvider({
+      modelsDir,
+      ...(catalog.backend ? { backend: catalog.backend } : {}),
+    }),
+  ];
 }

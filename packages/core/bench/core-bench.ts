@@ -140,7 +140,7 @@ const keywordInput = buildSignalInput({ model: 'auto', messages: [{ role: 'user'
 measure('keyword-signal 500 keywords over 4 KB', 20_000, () => keywordSignal.extract(keywordInput, {}));
 
 const config = parseRouterConfig(
-  readFileSync(new URL('../../../examples/quickstart/config.yaml', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../examples/quickstart/keywords.yaml', import.meta.url), 'utf8'),
 ).config;
 const router = await createRouter({ config });
 const body = JSON.stringify({

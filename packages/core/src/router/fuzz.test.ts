@@ -10,7 +10,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { createRouter } from './create-router.js';
 
 const quickstart = readFileSync(
-  new URL('../../../../examples/quickstart/config.yaml', import.meta.url),
+  new URL('../../../../examples/quickstart/keywords.yaml', import.meta.url),
   'utf8',
 );
 

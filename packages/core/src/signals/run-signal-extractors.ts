@@ -61,6 +61,14 @@ export async function runSignalExtractors(
   const latencies: number[] = new Array(extractors.length).fill(0);
   let pending: Promise<void>[] | undefined;
   let controller: AbortController | undefined;
+  // Created only when an extractor reads it: synchronous extractors never do, and an
+  // AbortController costs several microseconds per request on Node 20.
+  const extractOptions = {
+    get signal(): AbortSignal {
+      controller ??= new AbortController();
+      return controller.signal;
+    },
+  };
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   for (let index = 0; index < extractors.length; index++) {
@@ -69,8 +77,7 @@ export async function runSignalExtractors(
     const started = options.clock.now();
     let outcome: SignalResult | PromiseLike<SignalResult>;
     try {
-      controller ??= new AbortController();
-      outcome = extractor.extract(input, { signal: controller.signal });
+      outcome = extractor.extract(input, extractOptions);
     } catch (error) {
       results[index] = errorResult(extractor, error);
       latencies[index] = options.clock.now() - started;
