@@ -85,6 +85,11 @@ export {
   topLabels,
 } from './runtime/post-process.js';
 export {
+  type ClassificationService,
+  type ClassificationServiceOptions,
+  createClassificationService,
+} from './service/create-classification-service.js';
+export {
   CLASSIFIER_SIGNAL_KINDS,
   type ClassifierSignalProviderOptions,
   createClassifierSignalProvider,

@@ -1,12 +1,14 @@
 /**
- * Load generator for telemetry-overhead-bench.ts, run in a worker thread: on each message
- * `{ ms, traced }` it drives 32 keep-alive connections for `ms` and answers
- * `{ throughput, latencies }` (latencies in µs).
+ * Load generator for telemetry-overhead-bench.ts, run as a child process (so the host
+ * process's CPU time is the host's alone): on each IPC message `{ ms, traced }` it drives 32
+ * keep-alive connections for `ms` and answers `{ count, latencies }` (latencies in µs).
+ * Arguments: port, prompts (JSON), traceparent.
  */
 import { Agent, request as httpRequest } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
 
-const { port, prompts, traceparent } = workerData;
+const port = Number(process.argv[2]);
+const prompts = JSON.parse(process.argv[3]);
+const traceparent = process.argv[4];
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 const bodies = prompts.map((content) =>
   JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }),
@@ -33,7 +35,7 @@ function send(index, traced) {
   });
 }
 
-parentPort.on('message', async ({ ms, traced }) => {
+process.on('message', async ({ ms, traced }) => {
   const started = performance.now();
   const latencies = [];
   let count = 0;
@@ -48,5 +50,5 @@ parentPort.on('message', async ({ ms, traced }) => {
       }
     }),
   );
-  parentPort.postMessage({ throughput: count / ((performance.now() - started) / 1000), latencies });
+  process.send({ count, latencies });
 });

@@ -80,4 +80,10 @@ export {
   tracingOptionsFromConfig,
 } from './telemetry/create-tracing.js';
 export { instrumentResponseCache } from './telemetry/instrument-response-cache.js';
+export {
+  type InstrumentRouterOptions,
+  instrumentRouter,
+  recordExchangeEnd,
+  recordProxyEvent,
+} from './telemetry/instrument-router.js';
 export { extractTraceContext, injectTraceContext } from './telemetry/trace-context.js';

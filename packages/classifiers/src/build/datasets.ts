@@ -6,11 +6,16 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../internal/package-root.js';
 
-/** Repository root (this file lives in packages/classifiers/src/build). */
-export const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/**
+ * Repository root when this package sits in the semroute monorepo (`packages/classifiers`);
+ * elsewhere the current directory. Datasets and `./models` resolve from here.
+ */
+export const REPOSITORY_ROOT = existsSync(resolve(PACKAGE_ROOT, '../../pnpm-workspace.yaml'))
+  ? resolve(PACKAGE_ROOT, '../..')
+  : process.cwd();
 
 /** `SEMROUTE_DATASETS_DIR`, else `<repo>/../shared/datasets`. */
 export function resolveDatasetsDir(override?: string): string {

@@ -6,15 +6,15 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ModelLoadError } from '@semroute/core';
+import { PACKAGE_ROOT } from '../internal/package-root.js';
 import type { DenseLayer, SequencePooling } from './onnx-graph.js';
 
 export const HEAD_FORMAT = 'semroute-head-v1';
 
 /** `packages/classifiers/heads` (next to `src` and `dist`). */
-export const DEFAULT_HEADS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../heads');
+export const DEFAULT_HEADS_DIR = join(PACKAGE_ROOT, 'heads');
 
 export function encodeFloats(values: Float32Array): string {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');

@@ -21,7 +21,7 @@ export function plausibleSpan(text: string, span: TokenSpan): boolean {
   const value = text.slice(span.start, span.end);
   if (NAME_TYPES.has(span.label)) return value.length >= 2 && /\p{L}/u.test(value);
   if (span.label === 'AGE' || span.label === 'ZIP_CODE') return /\d/.test(value);
-  return value.trim().length > 0;
+  return value.trim().length >= 2;
 }
 
 /**

@@ -116,7 +116,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const initial = await loadConfigFile(options.configPath, io, { quietWarnings: true });
   const catalog = initial.config.global.model_catalog;
   const { createStackClassificationService } = await import('./classification-service.js');
-  const classification = await createStackClassificationService({
+  const classification = createStackClassificationService({
     modelsDir: resolve(io.cwd, catalog.models_dir ?? io.env.SEMROUTE_MODELS_DIR ?? 'models'),
     ...(catalog.backend ? { backend: catalog.backend } : {}),
   });

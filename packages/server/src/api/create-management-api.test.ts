@@ -60,6 +60,21 @@ describe('health, readiness and info', () => {
     expect((await api.fetch(new Request(`${BASE}/ready`))).status).toBe(200);
   });
 
+  it('reports startup status, an endpoint index and the config hash', async () => {
+    const { call, config } = await setup({ version: '1.0.0' });
+    expect(await (await call('/startup-status')).json()).toMatchObject({
+      ready: true,
+      classifiers: { ready: true, models: 1, loaded: 1 },
+      config: { version: 1, etag: config.current().etag },
+    });
+    const index = (await (await call('/api/v1')).json()) as { endpoints: { path: string }[] };
+    expect(index.endpoints.map((endpoint) => endpoint.path)).toContain('/api/v1/classify/batch');
+    expect(await (await call('/config/hash')).json()).toMatchObject({
+      hash: config.current().etag.slice(1, -1),
+      version: 1,
+    });
+  });
+
   it('lists models (/v1/models, /info/models) and classifier info', async () => {
     const { call } = await setup();
     const models = (await (await call('/v1/models')).json()) as { object: string; data: { id: string }[] };
@@ -89,6 +104,9 @@ describe('health, readiness and info', () => {
     for (const path of [
       '/health',
       '/ready',
+      '/startup-status',
+      '/api/v1',
+      '/config/hash',
       '/v1/models',
       '/info/models',
       '/info/classifier',

@@ -455,6 +455,57 @@ export function createManagementApi(options: CreateManagementApiOptions): Manage
     },
     {
       method: 'GET',
+      path: '/startup-status',
+      permission: undefined,
+      summary: 'Startup progress: router, classifiers and the active config version',
+      tag: 'health',
+      handler: () => {
+        const models = classification?.describe?.() ?? [];
+        return json({
+          ready: isReady(),
+          router: Boolean(options.router ?? configManager),
+          classifiers: {
+            ready: classification?.ready?.() ?? true,
+            models: models.length,
+            loaded: models.filter((model) => model.loaded).length,
+          },
+          ...(configManager
+            ? { config: { version: configManager.current().id, etag: configManager.current().etag } }
+            : {}),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1',
+      permission: undefined,
+      summary: 'Index of the API endpoints',
+      tag: 'health',
+      handler: () =>
+        json({
+          service: 'semroute',
+          ...(options.version ? { version: options.version } : {}),
+          endpoints: routes.map((route) => ({
+            method: route.method,
+            path: route.path,
+            description: route.summary,
+          })),
+          openapi: '/openapi.json',
+        }),
+    },
+    {
+      method: 'GET',
+      path: '/config/hash',
+      permission: 'read',
+      summary: 'ETag of the active config',
+      tag: 'config',
+      handler: () => {
+        const version = requireConfig().current();
+        return json({ hash: version.etag.replaceAll('"', ''), etag: version.etag, version: version.id });
+      },
+    },
+    {
+      method: 'GET',
       path: '/v1/models',
       permission: 'read',
       summary: 'OpenAI-compatible model list',

@@ -39,6 +39,7 @@ describe('startOperations', () => {
       configPath,
       logger,
       metrics: { host: '127.0.0.1' },
+      instrumentRouter: true,
       buildRouter: async ({ config }) => createRouter({ config }),
       version: '9.9.9',
     });
@@ -48,10 +49,8 @@ describe('startOperations', () => {
       version: '9.9.9',
     });
 
-    const request = operations.telemetry.startRequest({});
-    const outcome = await operations.router.route(chat('an integral'));
-    operations.telemetry.recordRoute(outcome, { request });
-    operations.requestLog.logRoute(outcome, { requestId: 'r-1' });
+    // operations.router is instrumented: routing is measured and logged without host code.
+    await operations.router.route({ ...chat('an integral'), headers: { 'x-request-id': 'r-1' } });
     expect(lines.find((line) => line.msg === 'request routed')).toMatchObject({
       request_id: 'r-1',
       decision: 'math',
@@ -66,7 +65,7 @@ describe('startOperations', () => {
     expect(routed.type === 'upstream' && routed.body.model).toBe('math-expert-v2');
 
     const metrics = await (await fetch(`${operations.metricsServer!.url}/metrics`)).text();
-    expect(metrics).toContain('llm_model_requests_total{model="base-model"} 1');
+    expect(metrics).toContain('llm_model_requests_total{model="base-model"} 2');
     expect(metrics).toContain('semroute_config_reloads_total{result="applied",source="api"} 1');
     expect(metrics).toContain('semroute_config_generation 2');
   });
@@ -119,6 +118,20 @@ describe('startOperations', () => {
     expect(
       (await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer secret-token' } })).status,
     ).toBe(200);
+  });
+
+  it('hands hosts the plain reloadable router unless instrumentRouter is set', async () => {
+    const operations = await startOperations({
+      configPath: await write(PORTS),
+      logger,
+      metrics: { enabled: false },
+      api: { enabled: false },
+      buildRouter: async ({ config }) => createRouter({ config }),
+    });
+    cleanups.push(() => operations.close());
+    expect(operations.router).toBe(operations.config.router);
+    await operations.router.route(chat('an integral'));
+    expect(await operations.telemetry.metrics()).not.toContain('llm_model_requests_total{');
   });
 
   it('rejects an invalid config file with a ConfigError and starts nothing', async () => {

@@ -24,6 +24,7 @@ import { createJsonLogger, createRequestLogger, type RequestLogger } from '../lo
 import { type ConfigManager, createConfigManager } from '../reload/config-manager.js';
 import { createRouterTelemetry, type RouterTelemetry } from '../telemetry/create-router-telemetry.js';
 import { createTracing, type Tracing, tracingOptionsFromConfig } from '../telemetry/create-tracing.js';
+import { instrumentRouter } from '../telemetry/instrument-router.js';
 import {
   isLoopbackHost,
   type RunningServer,
@@ -47,6 +48,12 @@ export interface StartOperationsOptions {
   readonly api?: { readonly host?: string; readonly port?: number; readonly enabled?: boolean };
   /** Overrides of the metrics listener (CLI `--metrics-port`); `enabled: false` serves none. */
   readonly metrics?: { readonly host?: string; readonly port?: number; readonly enabled?: boolean };
+  /**
+   * Wrap `operations.router` with `instrumentRouter` so every `route()` is measured, traced (under
+   * the caller's `traceparent`) and logged. Default false: the router is the plain reloadable one
+   * and the host records (e.g. a `buildRouter` that wraps its routers). Do not do both.
+   */
+  readonly instrumentRouter?: boolean;
   /** Hot reload debounce, ms (default 500); `false` disables the file watch. */
   readonly watchDebounceMs?: number | false;
   /** Logger override (default: pino JSON to stdout at `observability.logging.level`). Hosts get it as `operations.logger`. */
@@ -55,9 +62,14 @@ export interface StartOperationsOptions {
 }
 
 export interface Operations {
-  /** Give this to every host: it swaps on reload and never drops in-flight requests. */
-  readonly router: ConfigManager['router'];
+  /**
+   * Give this to every host: the reloadable router (swaps on reload, never drops in-flight
+   * requests), wrapped by `instrumentRouter` when `options.instrumentRouter` is set.
+   */
+  readonly router: Router;
+  /** Config lifecycle; `config.router` is the uninstrumented reloadable router. */
   readonly config: ConfigManager;
+  /** Call `recordResponse` (or pass `recordExchangeEnd` / `recordProxyEvent` to the hosts). */
   readonly telemetry: RouterTelemetry;
   readonly requestLog: RequestLogger;
   readonly logger: Logger;
@@ -195,7 +207,9 @@ export async function startOperations(options: StartOperationsOptions): Promise<
 
   let closed = false;
   return {
-    router: manager.router,
+    router: options.instrumentRouter
+      ? instrumentRouter({ router: manager.router, telemetry, requestLog })
+      : manager.router,
     config: manager,
     telemetry,
     requestLog,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRouter } from '@semroute/core';
@@ -116,6 +116,28 @@ describe('createConfigManager', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await mathModel(manager)).toBe('math-expert-v2');
     expect(reloads).toBe(1);
+    stop();
+    await manager.close();
+  });
+
+  it('hot-reloads a Kubernetes-style ConfigMap update (a ..data symlink swap)', async () => {
+    // config.yaml -> ..data/config.yaml, ..data -> ..v1; an update writes ..v2 and swaps ..data.
+    await mkdir(join(directory, '..v1'));
+    await writeFile(join(directory, '..v1', 'config.yaml'), configText(), 'utf8');
+    await symlink('..v1', join(directory, '..data'));
+    const linked = join(directory, 'linked.yaml');
+    await symlink(join('..data', 'config.yaml'), linked);
+    const manager = await createConfigManager({ path: linked, ...build });
+    const stop = manager.watch({ debounceMs: 30 });
+    await mkdir(join(directory, '..v2'));
+    await writeFile(
+      join(directory, '..v2', 'config.yaml'),
+      configText({ mathAdapter: 'math-expert-v2' }),
+      'utf8',
+    );
+    await symlink('..v2', join(directory, '..data_tmp'));
+    await rename(join(directory, '..data_tmp'), join(directory, '..data'));
+    await expect.poll(() => mathModel(manager), { timeout: 3000 }).toBe('math-expert-v2');
     stop();
     await manager.close();
   });

@@ -275,9 +275,10 @@ export async function createConfigManager(options: CreateConfigManagerOptions): 
       if (!path) return () => {};
       const debounceMs = watchOptions.debounceMs ?? 500;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      // Watch the directory: editors and `kubectl` replace the file by rename.
-      const watcher = watchFile(dirname(path), (_event, filename) => {
-        if (filename !== null && filename.toString() !== basename(path)) return;
+      // Watch the directory, and react to any entry: editors replace the file by rename, and a
+      // Kubernetes ConfigMap volume swaps a `..data` symlink, never touching `config.yaml` itself.
+      // Spurious events are cheap: an unchanged ETag is a no-op.
+      const watcher = watchFile(dirname(path), () => {
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => {
           timer = undefined;

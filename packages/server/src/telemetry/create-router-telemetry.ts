@@ -127,6 +127,25 @@ function defaultNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+type HeaderInput = Headers | Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
+
+/** Request telemetry without a tracer: no spans; the caller's trace context goes upstream as is. */
+class PassThroughRequest implements RequestTelemetry {
+  #context: Context | undefined;
+  constructor(
+    private readonly headers: HeaderInput,
+    readonly requestId: string | undefined,
+  ) {}
+  get context(): Context {
+    this.#context ??= extractTraceContext(this.headers);
+    return this.#context;
+  }
+  startUpstream() {
+    return { headers: injectTraceContext(this.context, {}), end() {} };
+  }
+  end() {}
+}
+
 export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}): RouterTelemetry {
   const metrics: RouterMetrics | undefined =
     options.metrics === false
@@ -148,16 +167,9 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
   }
 
   function startRequest(input: Parameters<RouterTelemetry['startRequest']>[0] = {}): RequestTelemetry {
+    // No tracer: still pass the caller's trace on upstream unchanged, parsed only when needed.
+    if (!tracer) return new PassThroughRequest(input.headers, input.requestId);
     const parent = extractTraceContext(input.headers);
-    if (!tracer) {
-      // No tracer: still pass the caller's trace on upstream unchanged.
-      return {
-        context: parent,
-        requestId: input.requestId,
-        startUpstream: () => ({ headers: injectTraceContext(parent, {}), end() {} }),
-        end() {},
-      };
-    }
     const attributes: Attributes = {};
     if (input.requestId) attributes['request.id'] = input.requestId;
     if (input.path) attributes['url.path'] = input.path;

@@ -59,7 +59,15 @@ abstract class BaseFamily<S> implements Family {
 
   /** The state for one label set (values in `labelNames` order). */
   protected state(values: readonly string[]): S {
-    const key = values.length === 1 ? values[0]! : values.join('\u0001');
+    const length = values.length;
+    const key =
+      length === 1
+        ? values[0]!
+        : length === 0
+          ? ''
+          : length === 2
+            ? `${values[0]}\u0001${values[1]}`
+            : values.join('\u0001');
     const found = this.series.get(key);
     if (found) return found.state;
     if (values.length !== this.labelNames.length)

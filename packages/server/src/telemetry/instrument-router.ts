@@ -1,0 +1,138 @@
+/**
+ * `instrumentRouter()`: a {@link Router} decorator that records every `route()` call (metrics,
+ * `semantic_router.*` spans under the caller's W3C trace from the request headers, one JSON log
+ * line) so hosts that take a `Router` (ExtProc, HTTP proxy) get routing telemetry without code
+ * changes. Upstream results come from the hosts' own hooks through {@link recordExchangeEnd} and
+ * {@link recordProxyEvent}.
+ *
+ * @module
+ */
+import type { Router } from '@semroute/core';
+import type { RequestLogger } from '../logging/create-json-logger.js';
+import type { RouterTelemetry } from './create-router-telemetry.js';
+
+export interface InstrumentRouterOptions {
+  readonly router: Router;
+  readonly telemetry: RouterTelemetry;
+  /** One line per routed request; omit for none. */
+  readonly requestLog?: RequestLogger;
+  /** Header carrying the request id (default `x-request-id`). */
+  readonly requestIdHeader?: string;
+}
+
+function headerValue(
+  headers: Readonly<Record<string, string | readonly string[] | undefined>> | undefined,
+  name: string,
+): string | undefined {
+  if (!headers) return undefined;
+  const value =
+    headers[name] ?? headers[Object.keys(headers).find((key) => key.toLowerCase() === name) ?? ''];
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+export function instrumentRouter(options: InstrumentRouterOptions): Router {
+  const { router, telemetry, requestLog } = options;
+  const requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
+  return {
+    get config() {
+      return router.config;
+    },
+    async route(request, callOptions) {
+      const requestId = headerValue(request.headers, requestIdHeader);
+      const requestTelemetry = telemetry.startRequest({
+        ...(request.headers ? { headers: request.headers } : {}),
+        ...(requestId ? { requestId } : {}),
+        ...(request.path ? { path: request.path } : {}),
+      });
+      telemetry.trackInFlight(1);
+      try {
+        const outcome = await router.route(request, callOptions);
+        telemetry.recordRoute(outcome, { request: requestTelemetry });
+        requestTelemetry.end({ status: outcome.type === 'upstream' ? 200 : outcome.status });
+        requestLog?.logRoute(outcome, {
+          ...(requestId ? { requestId } : {}),
+          ...(request.path ? { path: request.path } : {}),
+        });
+        return outcome;
+      } catch (error) {
+        requestTelemetry.end({ error: error instanceof Error ? error.message : String(error) });
+        throw error;
+      } finally {
+        telemetry.trackInFlight(-1);
+      }
+    },
+    listModels: () => router.listModels(),
+    storeResponse: (context, completion) => router.storeResponse(context, completion),
+    close: () => router.close(),
+  };
+}
+
+/** Token usage as hosts report it. */
+interface UsageLike {
+  readonly prompt_tokens?: number;
+  readonly completion_tokens?: number;
+  readonly total_tokens?: number;
+}
+
+/**
+ * An `onExchangeEnd` handler for `@semroute/extproc` (structural: any summary with these
+ * fields): upstream status, TTFT, tokens and cost per exchange.
+ */
+export function recordExchangeEnd(telemetry: RouterTelemetry) {
+  return (summary: {
+    readonly kind: string;
+    readonly selectedModel: string | null;
+    readonly status: number;
+    /** `@semroute/extproc` reports camelCase usage. */
+    readonly usage?: {
+      readonly promptTokens: number;
+      readonly completionTokens: number;
+      readonly totalTokens: number;
+    };
+    readonly ttftMs?: number;
+    readonly aborted?: boolean;
+  }): void => {
+    if (summary.kind !== 'upstream' || !summary.selectedModel) return;
+    telemetry.recordResponse({
+      model: summary.selectedModel,
+      ...(summary.status ? { status: summary.status } : {}),
+      ...(summary.ttftMs !== undefined ? { ttftMs: summary.ttftMs } : {}),
+      ...(summary.usage
+        ? {
+            usage: {
+              prompt_tokens: summary.usage.promptTokens,
+              completion_tokens: summary.usage.completionTokens,
+              total_tokens: summary.usage.totalTokens,
+            },
+          }
+        : {}),
+      ...(summary.aborted ? { errorReason: 'aborted' } : {}),
+    });
+  };
+}
+
+/**
+ * An `onEvent` handler for `@semroute/http-proxy` (structural): `upstream-end` becomes a
+ * response record (status, first-byte and total latency); other events are ignored.
+ */
+export function recordProxyEvent(telemetry: RouterTelemetry) {
+  return (event: {
+    readonly type: string;
+    readonly model?: string;
+    readonly status?: number;
+    readonly firstByteMs?: number;
+    readonly totalMs?: number;
+    readonly complete?: boolean;
+    readonly usage?: UsageLike;
+  }): void => {
+    if (event.type !== 'upstream-end' || !event.model) return;
+    telemetry.recordResponse({
+      model: event.model,
+      ...(event.status !== undefined ? { status: event.status } : {}),
+      ...(event.totalMs !== undefined ? { latencyMs: event.totalMs } : {}),
+      ...(event.firstByteMs !== undefined ? { ttftMs: event.firstByteMs } : {}),
+      ...(event.usage ? { usage: event.usage } : {}),
+      ...(event.complete === false ? { errorReason: 'incomplete' } : {}),
+    });
+  };
+}
