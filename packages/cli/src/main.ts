@@ -5,6 +5,7 @@
  */
 import { SemrouteError } from '@semroute/core';
 import { type CliIo, CliUsageError } from './cli-io.js';
+import { cacheCommand } from './commands/cache-command.js';
 import { classifyCommand } from './commands/classify-command.js';
 import type { CliCommand } from './commands/command.js';
 import { evalCommand } from './commands/eval-command.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   simCommand,
   serveCommand,
   startCommand,
+  cacheCommand,
 ];
 
 function help(): string {

@@ -14,9 +14,13 @@ import type { CliCommand } from './command.js';
 export const validateCommand: CliCommand = {
   name: 'validate',
   summary: 'check a v0.3 config file and report every problem with its YAML path',
-  usage: 'semroute validate <config.yaml>',
+  usage: 'semroute validate <config.yaml> [--check-backends]',
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'check-backends': { type: 'boolean', default: false } },
+    });
     const [file] = positionals;
     if (!file || positionals.length > 1) throw new CliUsageError(`usage: ${this.usage}`);
     try {
@@ -36,6 +40,14 @@ export const validateCommand: CliCommand = {
       io.stdout(
         `${file}: valid v0.3 config (${plural(decisions, 'decision')}, ${plural(signals, 'signal')}, ${plural(config.providers.models.length, 'model')}, ${plural(config.recipes.length, 'recipe')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''})\n`,
       );
+      if (values['check-backends']) {
+        // Ask every backend for /v1/models: a routed model or LoRA adapter the backend does not
+        // serve is the most common misconfiguration (vLLM answers "model not found").
+        const { discoverBackends, formatBackendDiscovery } = await import('@semroute/http-proxy');
+        const result = await discoverBackends({ config, env: io.env });
+        for (const line of formatBackendDiscovery(result)) (result.ok ? io.stdout : io.stderr)(`${line}\n`);
+        if (!result.ok) return 1;
+      }
       return 0;
     } catch (error) {
       if (ConfigError.isInstance(error)) {
