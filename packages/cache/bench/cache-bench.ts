@@ -190,9 +190,9 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
   });
   try {
     const insertStart = performance.now();
-    for (let start = 0; start < size; start += 200) {
+    for (let start = 0; start < size; start += 50) {
       await Promise.all(
-        Array.from({ length: Math.min(200, size - start) }, (_, offset) =>
+        Array.from({ length: Math.min(50, size - start) }, (_, offset) =>
           cache.store(context(`stored question ${words(start + offset)}`), completion(start + offset)),
         ),
       );
@@ -224,6 +224,7 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
         throughput: round(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length), 0),
         hitRate: round(hits / work.length, 4),
         data: dataKind,
+        errors: cache.stats().errors,
       });
     }
   } finally {

@@ -8,7 +8,8 @@
  *     [--embedder-module ./path/to/module.ts]   # exports createEmbedder(): EmbeddingBackendV1
  *     [--write-pairs /tmp/pairs.jsonl]           # input for `semroute cache tune --data FILE`
  *
- * Without --embedder-module it uses the hashed bag-of-words stand-in (createHashingEmbedder).
+ * Without --embedder-module it uses the hashed bag-of-words stand-in (createHashingEmbedder);
+ * `--embedder-module packages/cache/bench/default-embedder.ts` uses the default GloVe-SIF model.
  * The pairs file contains dataset text: write it outside the repository, never commit it.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

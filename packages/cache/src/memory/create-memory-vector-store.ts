@@ -101,17 +101,47 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
   const removeSlot = (slotIndex: number) => {
     const slot = slots[slotIndex];
     if (!slot) return;
-    if (slot.metadata) {
-      for (const key in slot.metadata) {
-        const posting = postings.get(postingKey(key, slot.metadata[key] as string));
-        posting?.delete(slotIndex);
-        if (posting?.size === 0) postings.delete(postingKey(key, slot.metadata[key] as string));
-      }
-    }
+    unindexMetadata(slotIndex);
     byId.delete(slot.id);
     slots[slotIndex] = undefined;
     free.push(slotIndex);
     graph?.markDelete(slotIndex);
+  };
+
+  const unindexMetadata = (slotIndex: number) => {
+    const slot = slots[slotIndex];
+    if (!slot?.metadata) return;
+    for (const key in slot.metadata) {
+      const postingId = postingKey(key, slot.metadata[key] as string);
+      const posting = postings.get(postingId);
+      posting?.delete(slotIndex);
+      if (posting?.size === 0) postings.delete(postingId);
+    }
+  };
+
+  /** Sets expiry and metadata of a live slot and indexes the metadata pairs. */
+  const setMetadata = (slotIndex: number, record: VectorRecord) => {
+    const slot = slots[slotIndex] as Slot;
+    unindexMetadata(slotIndex);
+    const metadata = record.metadata ? { ...record.metadata } : undefined;
+    slot.expiresAt = record.expiresAt;
+    slot.metadata = metadata;
+    if (!metadata) return;
+    for (const key in metadata) {
+      const postingId = postingKey(key, metadata[key] as string);
+      let posting = postings.get(postingId);
+      if (!posting) {
+        posting = new Set();
+        postings.set(postingId, posting);
+      }
+      posting.add(slotIndex);
+    }
+  };
+
+  const sameRow = (slotIndex: number, vector: Float32Array) => {
+    const offset = slotIndex * dimensions;
+    for (let index = 0; index < dimensions; index++) if (slab[offset + index] !== vector[index]) return false;
+    return true;
   };
 
   const grow = () => {
@@ -210,6 +240,13 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
       for (const record of records) checkDimensions('upsert', record.vector);
       for (const record of records) {
         const existing = byId.get(record.id);
+        const vector = normalized(record.vector);
+        if (existing !== undefined && sameRow(existing, vector)) {
+          // Same vector (a resync, a TTL refresh): update in place and leave the graph alone;
+          // re-linking an unchanged point only costs time and graph quality.
+          setMetadata(existing, record);
+          continue;
+        }
         if (existing !== undefined) removeSlot(existing);
         while (byId.size >= maxRecords) {
           const oldest = byId.values().next().value;
@@ -218,22 +255,10 @@ export function createMemoryVectorStore(options: MemoryVectorStoreOptions): Memo
         }
         const slotIndex = free.length > 0 ? (free.pop() as number) : slots.length;
         if (slotIndex >= capacity) grow();
-        const vector = normalized(record.vector);
         slab.set(vector, slotIndex * dimensions);
-        const metadata = record.metadata ? { ...record.metadata } : undefined;
-        slots[slotIndex] = { id: record.id, expiresAt: record.expiresAt, metadata };
+        slots[slotIndex] = { id: record.id, expiresAt: undefined, metadata: undefined };
         byId.set(record.id, slotIndex);
-        if (metadata) {
-          for (const key in metadata) {
-            const postingId = postingKey(key, metadata[key] as string);
-            let posting = postings.get(postingId);
-            if (!posting) {
-              posting = new Set();
-              postings.set(postingId, posting);
-            }
-            posting.add(slotIndex);
-          }
-        }
+        setMetadata(slotIndex, record);
         if (graph) {
           if (slotIndex >= graph.getMaxElements())
             graph.resizeIndex(Math.max(capacity, graph.getMaxElements() * 2));

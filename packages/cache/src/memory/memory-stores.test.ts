@@ -143,3 +143,22 @@ describe('memory vector store index selection', () => {
     expect([...store.ids()].sort()).toEqual(['b', 'c']);
   });
 });
+
+describe('memory vector store in-place updates', () => {
+  it('re-upserting the same vector updates metadata and expiry without losing the record', async () => {
+    const store = createMemoryVectorStore({ dimensions: 4, index: 'hnsw', bruteForceThreshold: 0 });
+    const vector = new Float32Array([1, 2, 3, 4]);
+    await store.upsert([
+      { id: 'a', vector, metadata: { p: 'old' } },
+      { id: 'b', vector: new Float32Array([4, 3, 2, 1]), metadata: { p: 'old' } },
+    ]);
+    await store.upsert([{ id: 'a', vector, metadata: { p: 'new' }, expiresAt: Date.now() + 60_000 }]);
+    expect((await store.query({ vector, topK: 2, filter: { p: 'new' } })).map((match) => match.id)).toEqual([
+      'a',
+    ]);
+    expect((await store.query({ vector, topK: 2, filter: { p: 'old' } })).map((match) => match.id)).toEqual([
+      'b',
+    ]);
+    expect(store.size).toBe(2);
+  });
+});

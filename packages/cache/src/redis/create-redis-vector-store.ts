@@ -172,8 +172,21 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
 
   const runFeed = async () => {
     const { client: main } = await connection;
-    feedClient = main.duplicate({ commandTimeout: (options.feedBlockMs ?? 1000) + 2000 });
+    // A generous timeout: a busy event loop may read a blocking XREAD's answer late, and a late
+    // answer is not a gap. Gaps come from lost connections, handled below.
+    feedClient = main.duplicate({ commandTimeout: (options.feedBlockMs ?? 1000) + 30_000 });
     feedClient.on('error', () => undefined);
+    // Every (re)connection after the first may follow a Redis restart or missed feed entries:
+    // rebuild the local index from Redis then.
+    let connections = 0;
+    const onReady = () => {
+      if (connections++ > 0) needsResync = true;
+    };
+    feedClient.on('ready', onReady);
+    if (feedClient.status === 'ready') onReady();
+    main.on('ready', () => {
+      needsResync = true;
+    });
     while (!closed) {
       try {
         if (needsResync) await rebuild();
@@ -190,8 +203,7 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
         if (response) for (const [, entries] of response) await applyFeed(entries);
       } catch {
         if (closed) break;
-        // Redis unreachable or restarted: the feed may have gaps, so rebuild once it answers.
-        needsResync = true;
+        // Redis unreachable: wait; the reconnect ('ready') schedules the rebuild.
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }

@@ -79,6 +79,45 @@ describe('redis vector store replicas', () => {
   });
 });
 
+describe('redis vector store after a Redis restart', () => {
+  it.skipIf(!redisServerInstalled)(
+    'rebuilds its local index once Redis answers again (records lost with the restart disappear)',
+    async () => {
+      const server = await startTestRedis();
+      const store = createRedisVectorStore({
+        url: server.url,
+        dimensions: 4,
+        keyPrefix: 'restart:',
+        feedBlockMs: 200,
+        commandTimeoutMs: 200,
+      });
+      try {
+        await store.ready();
+        await store.upsert([{ id: 'before', vector: unit([1, 0, 0, 0]) }]);
+        expect((await store.query({ vector: unit([1, 0, 0, 0]), topK: 1 }))[0]?.id).toBe('before');
+        await server.stop();
+        await server.start(); // empty: nothing persisted
+        await until(
+          async () => (await store.query({ vector: unit([1, 0, 0, 0]), topK: 1 })).length === 0,
+          10_000,
+        );
+        await until(async () => {
+          try {
+            await store.upsert([{ id: 'after', vector: unit([0, 1, 0, 0]) }]);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 10_000);
+        expect((await store.query({ vector: unit([0, 1, 0, 0]), topK: 1 }))[0]?.id).toBe('after');
+      } finally {
+        await store.close();
+        await server.stop();
+      }
+    },
+  );
+});
+
 describe('response cache over Redis', () => {
   const context = (question: string) => ({
     request: { model: 'auto', messages: [{ role: 'user', content: question }] },
