@@ -42,7 +42,7 @@ export {
   reconstructCompletionFromSse,
 } from './openai/reconstruct-completion.js';
 export { type RenderCompletionSseOptions, renderCompletionAsSse } from './openai/render-completion-sse.js';
-export { completionToSse, errorBody, syntheticCompletion } from './openai/render-immediate.js';
+export { errorBody, syntheticCompletion } from './openai/render-immediate.js';
 export { createSseParser, type SseEvent, type SseParser } from './openai/sse-parser.js';
 export {
   parseJsonBody,

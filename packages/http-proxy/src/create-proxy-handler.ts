@@ -9,6 +9,7 @@
  */
 import {
   type ChatCompletion,
+  createCompletionCollector,
   type ErrorCode,
   HEADER_SCHEMA_VERSION,
   HEADERS,
@@ -26,7 +27,6 @@ import {
 } from './http/http-exchange.js';
 import { jsonResult, openaiErrorResult } from './http/openai-error-result.js';
 import { DEFAULT_REQUEST_LIMITS, jsonNestingDepth, type RequestLimits } from './http/request-limits.js';
-import { createSseAccumulator, reconstructCompletionFromEvents } from './sse/sse-accumulator.js';
 import { createFetchTransport } from './transport/fetch-transport.js';
 import {
   type ProxyTransport,
@@ -552,13 +552,13 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
       return { status: response.status, headers, body: text };
     }
 
-    const accumulator = outcome.cacheWrite ? createSseAccumulator() : undefined;
+    const collector = outcome.cacheWrite ? createCompletionCollector() : undefined;
     const cacheWrite = outcome.cacheWrite;
     async function* passthrough(): AsyncGenerator<Uint8Array> {
       let finished = false;
       try {
         for await (const chunk of response.chunks()) {
-          accumulator?.push(chunk);
+          collector?.push(chunk);
           yield chunk;
         }
         finished = true;
@@ -566,12 +566,12 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         context.release();
         // The client went away (or the upstream failed): stop the upstream too.
         if (!finished) context.abort();
-        accumulator?.end();
-        const complete = finished && (accumulator ? accumulator.done : true);
+        // Only a stream that ended with `data: [DONE]` rebuilds into a completion.
+        const completion = finished ? collector?.finish() : undefined;
+        const complete = finished && (collector ? completion !== undefined : true);
         end(complete);
-        if (complete && accumulator && cacheWrite && response.status >= 200 && response.status < 300) {
-          const completion = reconstructCompletionFromEvents(accumulator.events);
-          if (completion) void router.storeResponse(cacheWrite, completion).catch(() => undefined);
+        if (completion && cacheWrite && response.status >= 200 && response.status < 300) {
+          void router.storeResponse(cacheWrite, completion).catch(() => undefined);
         }
       }
     }

@@ -23,7 +23,8 @@ import { ModelNotFoundError } from '../errors/model-not-found-error.js';
 import { SemrouteError, toSemrouteError } from '../errors/semroute-error.js';
 import { UnsupportedSpecificationError } from '../errors/unsupported-specification-error.js';
 import type { ChatCompletion, ChatCompletionRequest } from '../openai/chat-types.js';
-import { completionToSse, errorBody, syntheticCompletion } from '../openai/render-immediate.js';
+import { renderCompletionAsSse } from '../openai/render-completion-sse.js';
+import { errorBody, syntheticCompletion } from '../openai/render-immediate.js';
 import { parseJsonBody, validateChatRequest } from '../openai/validate-chat-request.js';
 import {
   applyReasoning,
@@ -606,7 +607,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
           [vsr('response-path')]: 'fast_response',
           [vsr('fast-response')]: 'true',
         },
-        body: stream ? completionToSse(completion) : JSON.stringify(completion),
+        body: stream ? renderCompletionAsSse(completion).join('') : JSON.stringify(completion),
         explanation: {
           ...baseExplanation,
           decision: decision.name,
@@ -677,7 +678,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
           reason: 'cache',
           status: 200,
           headers: headersOut,
-          body: stream ? completionToSse(hit.completion) : JSON.stringify(hit.completion),
+          body: stream ? renderCompletionAsSse(hit.completion).join('') : JSON.stringify(hit.completion),
           explanation: {
             ...decidedExplanation,
             plugins: pluginsRun,

@@ -1,11 +1,16 @@
+/**
+ * The proxy rebuilds streamed responses for the cache with core's `createCompletionCollector`;
+ * these are the cases the proxy relies on (chunks split anywhere, comments, [DONE], tool calls,
+ * usage, malformed payloads).
+ */
+import { createCompletionCollector, createSseParser, reconstructCompletionFromSse } from '@semroute/core';
 import { describe, expect, it } from 'vitest';
-import { createSseAccumulator, reconstructCompletionFromEvents } from './sse-accumulator.js';
 
 const encoder = new TextEncoder();
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 5, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
-describe('createSseAccumulator', () => {
+describe('stream reconstruction for the proxy cache write', () => {
   it('collects data payloads split across chunks and sees [DONE]', () => {
     const text =
       chunk({ role: 'assistant', content: '' }) +
@@ -13,13 +18,17 @@ describe('createSseAccumulator', () => {
       ': comment\n\n' +
       chunk({ content: 'lo' }, 'stop') +
       'data: [DONE]\n\n';
-    const accumulator = createSseAccumulator();
-    for (let index = 0; index < text.length; index += 7)
-      accumulator.push(encoder.encode(text.slice(index, index + 7)));
-    accumulator.end();
-    expect(accumulator.done).toBe(true);
-    expect(accumulator.events).toHaveLength(3);
-    const completion = reconstructCompletionFromEvents(accumulator.events);
+    const collector = createCompletionCollector();
+    const parser = createSseParser();
+    const events: string[] = [];
+    for (let index = 0; index < text.length; index += 7) {
+      const piece = encoder.encode(text.slice(index, index + 7));
+      collector.push(piece);
+      for (const event of parser.push(piece)) if (event.data !== '[DONE]') events.push(event.data);
+    }
+    expect(collector.done).toBe(true);
+    expect(events).toHaveLength(3);
+    const completion = collector.finish();
     expect(completion).toMatchObject({
       id: 'c1',
       object: 'chat.completion',
@@ -29,15 +38,15 @@ describe('createSseAccumulator', () => {
   });
 
   it('reports an incomplete stream', () => {
-    const accumulator = createSseAccumulator();
-    accumulator.push(encoder.encode(chunk({ content: 'Hi' })));
-    accumulator.end();
-    expect(accumulator.done).toBe(false);
+    const collector = createCompletionCollector();
+    collector.push(encoder.encode(chunk({ content: 'Hi' })));
+    expect(collector.finish()).toBeUndefined();
+    expect(collector.done).toBe(false);
   });
 
   it('merges tool call deltas and keeps usage', () => {
     const events = [
-      JSON.stringify({
+      {
         id: 'x',
         created: 1,
         model: 'm',
@@ -51,8 +60,8 @@ describe('createSseAccumulator', () => {
             },
           },
         ],
-      }),
-      JSON.stringify({
+      },
+      {
         id: 'x',
         created: 1,
         model: 'm',
@@ -63,20 +72,21 @@ describe('createSseAccumulator', () => {
             finish_reason: 'tool_calls',
           },
         ],
-      }),
-      JSON.stringify({
+      },
+      {
         id: 'x',
         created: 1,
         model: 'm',
         choices: [],
         usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
-      }),
+      },
     ];
-    const completion = reconstructCompletionFromEvents(events)!;
+    const body = `${events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('')}data: [DONE]\n\n`;
+    const completion = reconstructCompletionFromSse(body)!;
     expect(completion.choices[0]!.message.tool_calls).toEqual([
       { id: 't1', type: 'function', function: { name: 'get', arguments: '{"a":1}' } },
     ]);
     expect(completion.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
-    expect(reconstructCompletionFromEvents(['not json'])).toBeUndefined();
+    expect(reconstructCompletionFromSse('data: not json\n\ndata: [DONE]\n\n')).toBeUndefined();
   });
 });
