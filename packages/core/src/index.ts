@@ -43,7 +43,12 @@ export {
 } from './openai/reconstruct-completion.js';
 export { type RenderCompletionSseOptions, renderCompletionAsSse } from './openai/render-completion-sse.js';
 export { errorBody, syntheticCompletion } from './openai/render-immediate.js';
-export { createSseParser, type SseEvent, type SseParser } from './openai/sse-parser.js';
+export {
+  createSseParser,
+  type SseEvent,
+  type SseParser,
+  type SseParserOptions,
+} from './openai/sse-parser.js';
 export {
   parseJsonBody,
   type ValidateChatRequestOptions,

@@ -1,89 +1,24 @@
 /**
- * Minimal server-sent-events support for the response phase: an incremental parser that takes
- * body bytes cut at arbitrary boundaries (mid-line, mid-UTF-8 sequence) and yields complete
- * events, and an accumulator that rebuilds one `chat.completion` from OpenAI
- * `chat.completion.chunk` events. Internal to extproc until core's SSE helpers land.
+ * Response-phase SSE support: core's incremental parser, and an accumulator that rebuilds one
+ * `chat.completion` from `chat.completion.chunk` events while telling the session when the first
+ * content arrives (for TTFT), which core's `createCompletionCollector` does not report.
  *
  * @module
  */
-import type { ChatCompletion } from '@semroute/core';
+import { type ChatCompletion, createSseParser as createCoreSseParser } from '@semroute/core';
 
-/** One dispatched SSE event. */
+/** One dispatched SSE event (`event` absent for the default message type). */
 export interface SseEvent {
-  readonly event: string | undefined;
+  readonly event?: string | undefined;
   readonly data: string;
 }
 
-/** Incremental SSE parser (WHATWG event-stream rules: LF, CRLF or CR line ends; blank line dispatches). */
+/**
+ * Incremental SSE parser: core's, discarding an event that never got its blank line, because a
+ * response body cut mid-event is not a complete response.
+ */
 export function createSseParser(): { push(chunk: Uint8Array): SseEvent[]; end(): SseEvent[] } {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let data: string[] = [];
-  let eventName: string | undefined;
-  let pendingCr = false;
-
-  const takeLines = (events: SseEvent[]): void => {
-    let start = 0;
-    for (let index = 0; index < buffer.length; index++) {
-      const character = buffer.charCodeAt(index);
-      if (character !== 10 && character !== 13) continue;
-      if (pendingCr && character === 10 && index === start) {
-        // Second half of a CRLF whose CR ended the previous chunk.
-        pendingCr = false;
-        start = index + 1;
-        continue;
-      }
-      pendingCr = false;
-      const line = buffer.slice(start, index);
-      if (character === 13) {
-        if (index + 1 < buffer.length) {
-          if (buffer.charCodeAt(index + 1) === 10) index++;
-        } else {
-          pendingCr = true;
-        }
-      }
-      start = index + 1;
-      processLine(line, events);
-    }
-    buffer = buffer.slice(start);
-  };
-
-  const processLine = (line: string, events: SseEvent[]): void => {
-    if (line === '') {
-      if (data.length > 0) events.push({ event: eventName, data: data.join('\n') });
-      data = [];
-      eventName = undefined;
-      return;
-    }
-    if (line.charCodeAt(0) === 58) return; // ':' comment
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') eventName = value;
-  };
-
-  return {
-    push(chunk) {
-      const events: SseEvent[] = [];
-      buffer += decoder.decode(chunk, { stream: true });
-      takeLines(events);
-      return events;
-    },
-    end() {
-      const events: SseEvent[] = [];
-      buffer += decoder.decode();
-      if (buffer.length > 0) {
-        takeLines(events);
-        if (buffer.length > 0) processLine(buffer, events);
-        buffer = '';
-      }
-      // A final event without its blank line is discarded, as the spec says.
-      data = [];
-      return events;
-    },
-  };
+  return createCoreSseParser({ incompleteEventAtEnd: 'discard' });
 }
 
 interface ToolCallAccumulator {

@@ -25,4 +25,10 @@ describe('createSseParser', () => {
     expect(parser.push('id: 7\ndata: [DONE]')).toEqual([]);
     expect(parser.end()).toEqual([{ id: '7', data: '[DONE]' }]);
   });
+
+  it('discards an event without its blank line at end() when asked (WHATWG rule)', () => {
+    const parser = createSseParser({ incompleteEventAtEnd: 'discard' });
+    expect(parser.push('data: a\n\ndata: [DONE]')).toEqual([{ data: 'a' }]);
+    expect(parser.end()).toEqual([]);
+  });
 });

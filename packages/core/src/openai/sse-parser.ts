@@ -19,12 +19,22 @@ export interface SseEvent {
 export interface SseParser {
   /** Feeds one chunk; returns the events completed by it, in order. */
   push(chunk: Uint8Array | string): SseEvent[];
-  /** Flushes the decoder; returns an event left without its terminating blank line, if any. */
+  /** Flushes the decoder; returns an event left without its terminating blank line, if any (see `incompleteEventAtEnd`). */
   end(): SseEvent[];
 }
 
+export interface SseParserOptions {
+  /**
+   * What `end()` does with an event that never got its terminating blank line: `dispatch` it
+   * (default; lenient with servers that omit the final blank line) or `discard` it, as the
+   * WHATWG event-stream rules do for a stream cut mid-event.
+   */
+  readonly incompleteEventAtEnd?: 'dispatch' | 'discard';
+}
+
 /** Creates an incremental SSE frame parser. */
-export function createSseParser(): SseParser {
+export function createSseParser(options: SseParserOptions = {}): SseParser {
+  const discardIncomplete = options.incompleteEventAtEnd === 'discard';
   const decoder = new TextDecoder('utf-8');
   let buffer = '';
   let dataLines: string[] = [];
@@ -84,9 +94,11 @@ export function createSseParser(): SseParser {
     }
     buffer = buffer.slice(start);
     if (final) {
-      if (buffer.length > 0) processLine(buffer, events);
+      if (!discardIncomplete) {
+        if (buffer.length > 0) processLine(buffer, events);
+        dispatch(events);
+      }
       buffer = '';
-      dispatch(events);
     }
     return events;
   };
