@@ -1,44 +1,12 @@
-/**
- * The CLI subcommands over @semroute/classifiers (classify, eval, models) and the learned-signal
- * wiring of `route`. Uses the default models in ./models (built on first use, ~15 s, cached).
- */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildDefaultModels, canBuildDefaultModels } from '@semroute/classifiers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-io.js';
-import { runCli } from './main.js';
+import { cli, repositoryRoot, tempFile } from '../test/cli-harness.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = repositoryRoot;
 const modelsDir = join(root, 'models');
 const buildable = canBuildDefaultModels();
 if (!buildable.ok) console.warn(`skipping CLI model tests: ${buildable.reason}`);
-
-async function cli(argv: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readStdin: async () => stdin,
-    env: {},
-    cwd: root,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
-
-function tempFile(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'semroute-cli-')), name);
-  writeFileSync(path, text);
-  return path;
-}
 
 describe('semroute classify / eval / models (usage errors need no models)', () => {
   it('rejects an unknown task with a one-line usage error', async () => {

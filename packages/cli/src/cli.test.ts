@@ -1,39 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseRouterConfig } from '@semroute/core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { CliIo } from './cli-io.js';
-import { runCli } from './main.js';
+import { cli, repositoryRoot, tempFile } from '../test/cli-harness.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = repositoryRoot;
 const quickstart = join(root, 'examples/quickstart/keywords.yaml');
-
-async function cli(argv: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readStdin: async () => stdin,
-    env: {},
-    cwd: root,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
-
-function tempFile(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'semroute-cli-')), name);
-  writeFileSync(path, text);
-  return path;
-}
 
 describe('semroute validate', () => {
   it('prints a one-line summary and exits 0 for a valid config', async () => {

@@ -1,30 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { serveSimulatedBackend } from '@semroute/http-proxy/node';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/cli-io.js';
-import { runCli } from '../src/main.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    readStdin: async () => '',
-    env: { ...process.env, ...env },
-    cwd: root,
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
-}
+import { cli, tempFile } from './cli-harness.js';
 
 describe('semroute validate --check-backends', () => {
   it('passes when the backend serves every routed model and adapter, and names what is missing otherwise', async () => {
@@ -34,7 +10,8 @@ describe('semroute validate --check-backends', () => {
       loras: ['math-expert', 'law-expert', 'general-expert'],
     });
     try {
-      const ok = await cli(['validate', '--check-backends', 'examples/quickstart/keywords.yaml'], {
+      const ok = await cli(['validate', '--check-backends', 'examples/quickstart/keywords.yaml'], '', {
+        ...process.env,
         SEMROUTE_SIM_PORT: String(complete.port),
       });
       expect(ok.code).toBe(0);
@@ -43,7 +20,8 @@ describe('semroute validate --check-backends', () => {
     }
     const partial = await serveSimulatedBackend({ port: 0, models: ['base-model'], loras: ['math-expert'] });
     try {
-      const missing = await cli(['validate', '--check-backends', 'examples/quickstart/keywords.yaml'], {
+      const missing = await cli(['validate', '--check-backends', 'examples/quickstart/keywords.yaml'], '', {
+        ...process.env,
         SEMROUTE_SIM_PORT: String(partial.port),
       });
       expect(missing.code).toBe(1);
@@ -57,7 +35,6 @@ describe('semroute validate --check-backends', () => {
 
 describe('semroute cache tune', () => {
   it('reports hit and false-hit rates per threshold and recommends one', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'semroute-tune-')), 'pairs.jsonl');
     const rows = [
       {
         a: 'How do I bake sourdough bread at home?',
@@ -86,24 +63,25 @@ describe('semroute cache tune', () => {
       },
       { a: 'What is 12 times 7?', b: 'What is 12 times 8?', paraphrase: false },
     ];
-    writeFileSync(file, rows.map((row) => JSON.stringify(row)).join('\n'));
-    const result = await cli(['cache', 'tune', '--data', file, '--target', '0', '--json']);
+    const file = tempFile('pairs.jsonl', rows.map((row) => JSON.stringify(row)).join('\n'));
+    const result = await cli(['cache', 'tune', '--data', file, '--target', '0', '--json'], '', process.env);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ positives: 3, negatives: 3, targetFalseHitRate: 0 });
     expect(report.rows.length).toBeGreaterThanOrEqual(5);
     expect(report.recommended.falseHitRate).toBe(0);
     expect(report.recommended.hitRate).toBeGreaterThan(0);
-    const text = await cli(['cache', 'tune', '--data', file]);
+    const text = await cli(['cache', 'tune', '--data', file], '', process.env);
     expect(text.stdout).toContain('false-hit rate');
   }, 120_000);
 
   it('explains a bad file or bad usage in one line', async () => {
-    expect((await cli(['cache', 'tune'])).stderr).toContain('--data is required');
-    expect((await cli(['cache', 'frob'])).stderr).toContain('unknown or missing subcommand "frob"');
-    const file = join(mkdtempSync(join(tmpdir(), 'semroute-tune-')), 'bad.jsonl');
-    writeFileSync(file, '{"a": 1}\n');
-    const bad = await cli(['cache', 'tune', '--data', file]);
+    expect((await cli(['cache', 'tune'], '', process.env)).stderr).toContain('--data is required');
+    expect((await cli(['cache', 'frob'], '', process.env)).stderr).toContain(
+      'unknown or missing subcommand "frob"',
+    );
+    const file = tempFile('bad.jsonl', '{"a": 1}\n');
+    const bad = await cli(['cache', 'tune', '--data', file], '', process.env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.jsonl/);
   });
