@@ -9,32 +9,20 @@
  */
 import { resolve } from 'node:path';
 import {
+  CORE_SIGNAL_KINDS,
   type RouterConfig,
   type RoutingConfig,
   SIGNAL_CONTAINERS,
+  type SignalKind,
   type SignalProviderV1,
   type SignalsConfig,
 } from '@semroute/core';
 import type { CliIo } from './cli-io.js';
 
-/** Leaf types served by @semroute/classifiers. */
-const LEARNED = new Set([
-  'domain',
-  'jailbreak',
-  'pii',
-  'embedding',
-  'language',
-  'complexity',
-  'classifier',
-  'fact_check',
-  'user_feedback',
-  'preference',
-  'reask',
-]);
-
 function usesLearnedSignals(routing: RoutingConfig): boolean {
   return (Object.entries(SIGNAL_CONTAINERS) as [keyof SignalsConfig, string][]).some(
-    ([container, type]) => LEARNED.has(type) && routing.signals[container].length > 0,
+    ([container, type]) =>
+      !CORE_SIGNAL_KINDS.has(type as SignalKind) && routing.signals[container].length > 0,
   );
 }
 

@@ -64,7 +64,12 @@ export {
   KNOWN_CHAT_PARAMETERS,
 } from './plugins/request-plugins.js';
 export { type Clock, seededRandom, systemClock } from './router/clock.js';
-export { type CreateRouterOptions, createRouter, fingerprint } from './router/create-router.js';
+export {
+  CORE_SIGNAL_KINDS,
+  type CreateRouterOptions,
+  createRouter,
+  fingerprint,
+} from './router/create-router.js';
 export { type Logger, silentLogger } from './router/logger.js';
 export type * from './router/route-types.js';
 export { type CompiledRule, compileRule, SignalSlots, type SlotResult } from './rules/evaluate-rule.js';

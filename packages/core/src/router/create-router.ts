@@ -116,8 +116,8 @@ interface CompiledRouting {
   readonly strategy: 'priority' | 'confidence';
 }
 
-/** Signal families core implements itself (pure, no models). */
-const CORE_FAMILIES = new Set<SignalKind>([
+/** Signal families core implements itself (pure, no models); every other family needs a provider. */
+export const CORE_SIGNAL_KINDS: ReadonlySet<SignalKind> = new Set<SignalKind>([
   'keyword',
   'context',
   'structure',
@@ -282,7 +282,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       slots.signals.map(async ({ type, name: signalName }) => {
         if (type === 'projection') return undefined;
         const definition = definitionOf(routing, type, signalName);
-        if (CORE_FAMILIES.has(type)) {
+        if (CORE_SIGNAL_KINDS.has(type)) {
           if (!definition) return undefined;
           return createCoreExtractor(type, definition, config);
         }
