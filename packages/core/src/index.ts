@@ -5,6 +5,7 @@
  * @module
  */
 
+export { importOptionalDependency } from './adapters/import-optional-dependency.js';
 export {
   COMPLEXITY_LEVELS,
   checkConfigSemantics,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DependencyNotInstalledError } from '@semroute/core';
+import { importOptionalDependency } from '@semroute/core';
 
 /** The optional libraries and the version ranges the adapters are tested with. */
 export const ADAPTER_DEPENDENCIES = {
@@ -16,20 +16,8 @@ export const ADAPTER_DEPENDENCIES = {
 export type AdapterDependency = keyof typeof ADAPTER_DEPENDENCIES;
 
 /** Imports an optional dependency; rejects with DependencyNotInstalledError and an install hint. */
-export async function importOptional<T>(name: AdapterDependency, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as { code?: string } | undefined)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new DependencyNotInstalledError({
-        message: `${name} is not installed; run \`pnpm add ${name}@"${ADAPTER_DEPENDENCIES[name]}"\``,
-        packageName: name,
-        cause: error,
-      });
-    }
-    throw error;
-  }
+export function importOptional<T>(name: AdapterDependency, load: () => Promise<T>): Promise<T> {
+  return importOptionalDependency(name, ADAPTER_DEPENDENCIES[name], load);
 }
 
 /** CJS modules imported from ESM expose their exports on `default`. */

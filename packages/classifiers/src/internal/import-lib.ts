@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DependencyNotInstalledError } from '@semroute/core';
+import { importOptionalDependency } from '@semroute/core';
 
 /** Versions this package is tested with; a test asserts they match package.json. */
 export const ADAPTER_DEPENDENCIES = {
@@ -20,19 +20,7 @@ export const ADAPTER_DEPENDENCIES = {
 
 export type AdapterDependency = keyof typeof ADAPTER_DEPENDENCIES;
 
-/** Imports `name` or throws a {@link DependencyNotInstalledError} with an install hint. */
-export async function importLib<T>(name: AdapterDependency, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as { code?: string } | undefined)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new DependencyNotInstalledError({
-        message: `${name} is not installed; run \`pnpm add ${name}@${ADAPTER_DEPENDENCIES[name]}\``,
-        packageName: name,
-        cause: error,
-      });
-    }
-    throw error;
-  }
+/** Imports an optional dependency; rejects with DependencyNotInstalledError and an install hint. */
+export function importLib<T>(name: AdapterDependency, load: () => Promise<T>): Promise<T> {
+  return importOptionalDependency(name, ADAPTER_DEPENDENCIES[name], load);
 }
