@@ -26,12 +26,23 @@ function usesLearnedSignals(routing: RoutingConfig): boolean {
   );
 }
 
+/**
+ * The models folder: a `--models-dir` flag, else `model_catalog.models_dir`, else
+ * `SEMROUTE_MODELS_DIR`, else `./models`, relative to the working directory.
+ */
+export function resolveModelsDir(config: RouterConfig | undefined, io: CliIo, flag?: string): string {
+  return resolve(
+    io.cwd,
+    flag ?? config?.global.model_catalog.models_dir ?? io.env.SEMROUTE_MODELS_DIR ?? 'models',
+  );
+}
+
 export async function loadSignalProviders(config: RouterConfig, io: CliIo): Promise<SignalProviderV1[]> {
   const blocks = [config.routing, ...config.recipes.map((recipe) => recipe.routing)];
   if (!blocks.some(usesLearnedSignals)) return [];
   const classifiers = await import('@semroute/classifiers');
   const catalog = config.global.model_catalog;
-  const modelsDir = resolve(io.cwd, catalog.models_dir ?? io.env.SEMROUTE_MODELS_DIR ?? 'models');
+  const modelsDir = resolveModelsDir(config, io);
   if (!(await classifiers.defaultModelsUpToDate(modelsDir))) {
     await classifiers.buildDefaultModels({
       modelsDir,

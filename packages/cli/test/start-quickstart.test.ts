@@ -115,6 +115,15 @@ describe('semroute start', () => {
   it('exposes health, models, metrics and the ExtProc port', async () => {
     const health = await fetch(`${quickstart.stack.apiUrl!.replace(/\/$/, '')}/health`);
     expect(health.status).toBe(200);
+    const intent = await fetch(`${quickstart.stack.apiUrl!.replace(/\/$/, '')}/api/v1/classify/intent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Find the eigenvalues of this 2x2 matrix' }),
+    });
+    expect(intent.status).toBe(200);
+    expect(((await intent.json()) as { classification: { category: string } }).classification.category).toBe(
+      'math',
+    );
     const models = (await (
       await fetch(`${quickstart.stack.httpUrl!.replace(/\/$/, '')}/v1/models`)
     ).json()) as { data: { id: string }[] };

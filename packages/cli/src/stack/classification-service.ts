@@ -14,17 +14,16 @@ export interface StackClassificationOptions {
   readonly backend?: 'onnx' | 'wasm' | 'transformers';
 }
 
+/** `options` is read on first use, so it may depend on state that exists only after start-up. */
 export function createStackClassificationService(
-  options: StackClassificationOptions,
+  options: () => StackClassificationOptions,
 ): ClassificationServiceV1 & { close(): Promise<void> } {
   let service: Promise<ClassificationService> | undefined;
   let created: ClassificationService | undefined;
   const get = () => {
     service ??= import('@semroute/classifiers').then((classifiers) => {
-      created = classifiers.createClassificationService({
-        modelsDir: options.modelsDir,
-        ...(options.backend ? { backend: options.backend } : {}),
-      });
+      const { modelsDir, backend } = options();
+      created = classifiers.createClassificationService({ modelsDir, ...(backend ? { backend } : {}) });
       return created;
     });
     return service;

@@ -16,8 +16,7 @@ import {
   type Router,
 } from '@semroute/core';
 import type { CliIo } from '../cli-io.js';
-import { loadConfigFile } from '../load-config.js';
-import { loadSignalProviders } from '../signal-providers.js';
+import { loadSignalProviders, resolveModelsDir } from '../signal-providers.js';
 
 export interface StackOptions {
   readonly configPath: string;
@@ -68,20 +67,27 @@ async function buildResponseCache(
   const semantic = plugins.some(
     (plugin) => plugin.type === 'response_cache' && plugin.configuration.mode !== 'exact',
   );
-  let embedder: import('@semroute/core').EmbeddingBackendV1 | undefined;
-  if (semantic) {
-    const classifiers = await import('@semroute/classifiers');
-    const catalog = parsed.config.global.model_catalog;
-    const modelsDir = resolve(io.cwd, catalog.models_dir ?? io.env.SEMROUTE_MODELS_DIR ?? 'models');
-    const loader = classifiers.createModelLoader({
-      modelsDir,
-      backend: catalog.backend === 'wasm' ? 'wasm' : 'onnx',
-    });
-    embedder = (
-      await loader.loadEmbedder({ model: store.embedding_model ?? classifiers.DEFAULT_MODEL_IDS.embedding })
-    ).backend;
-  }
-  return cache.createResponseCacheFromConfig({ config: store, ...(embedder ? { embedder } : {}) });
+  if (!semantic) return cache.createResponseCacheFromConfig({ config: store });
+  const classifiers = await import('@semroute/classifiers');
+  const catalog = parsed.config.global.model_catalog;
+  const loader = classifiers.createModelLoader({
+    modelsDir: resolveModelsDir(parsed.config, io),
+    backend: catalog.backend === 'wasm' ? 'wasm' : 'onnx',
+  });
+  const embedder = (
+    await loader.loadEmbedder({ model: store.embedding_model ?? classifiers.DEFAULT_MODEL_IDS.embedding })
+  ).backend;
+  const responseCache = cache.createResponseCacheFromConfig({ config: store, embedder });
+  // The embedder's loader belongs to this cache: a reload builds a new one, so close both together.
+  return {
+    specificationVersion: 'v1',
+    lookup: (context, callOptions) => responseCache.lookup(context, callOptions),
+    store: (context, completion, callOptions) => responseCache.store(context, completion, callOptions),
+    close: async () => {
+      await responseCache.close?.();
+      await loader.close();
+    },
+  };
 }
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
@@ -90,13 +96,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const server = await import('@semroute/server');
   const env = { ...io.env };
 
-  // The classification service (management API) uses the models folder of the config at start.
-  const initial = await loadConfigFile(options.configPath, io, { quietWarnings: true });
-  const catalog = initial.config.global.model_catalog;
+  // Models load on the first classification call, from the config the router runs then.
   const { createStackClassificationService } = await import('./classification-service.js');
-  const classification = createStackClassificationService({
-    modelsDir: resolve(io.cwd, catalog.models_dir ?? io.env.SEMROUTE_MODELS_DIR ?? 'models'),
-    ...(catalog.backend ? { backend: catalog.backend } : {}),
+  const classification = createStackClassificationService(() => {
+    const catalog = operations.router.config.global.model_catalog;
+    return {
+      modelsDir: resolveModelsDir(operations.router.config, io),
+      ...(catalog.backend ? { backend: catalog.backend } : {}),
+    };
   });
   let listenersUp = false;
   const operations = await server.startOperations({
