@@ -113,4 +113,23 @@ describe('createCompletionAccumulator', () => {
     accumulator.push({ event: undefined, data: '[DONE]' });
     expect(accumulator.result()).toBeUndefined();
   });
+
+  it('refuses to rebuild a stream with a malformed chunk among valid ones', () => {
+    const accumulator = createCompletionAccumulator();
+    const valid = (content: string) => ({
+      event: undefined,
+      data: JSON.stringify({
+        id: 'c',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { content }, finish_reason: null }],
+      }),
+    });
+    accumulator.push(valid('Hel'));
+    accumulator.push({ event: undefined, data: '{"truncated' });
+    accumulator.push(valid('lo'));
+    accumulator.push({ event: undefined, data: '[DONE]' });
+    expect(accumulator.complete).toBe(true);
+    expect(accumulator.result()).toBeUndefined();
+  });
 });

@@ -37,7 +37,10 @@ interface ChoiceAccumulator {
   finishReason: string | null;
 }
 
-/** Rebuilds a chat completion from streamed chunks. `complete` turns true at `data: [DONE]`. */
+/**
+ * Rebuilds a chat completion from streamed chunks. `complete` turns true at `data: [DONE]`;
+ * `result()` is undefined unless every chunk parsed (only whole responses are cached).
+ */
 export function createCompletionAccumulator(): {
   push(event: SseEvent): void;
   readonly complete: boolean;
@@ -53,6 +56,8 @@ export function createCompletionAccumulator(): {
   let complete = false;
   let chunkCount = 0;
   let firstContentSeen = false;
+  // A chunk that is not JSON leaves a hole in the content: such a stream must not be cached.
+  let malformed = false;
   const choices = new Map<number, ChoiceAccumulator>();
 
   return {
@@ -69,6 +74,7 @@ export function createCompletionAccumulator(): {
         if (!parsed || typeof parsed !== 'object') return;
         chunk = parsed as Record<string, unknown>;
       } catch {
+        malformed = true;
         return;
       }
       chunkCount++;
@@ -130,7 +136,7 @@ export function createCompletionAccumulator(): {
       return firstContentSeen;
     },
     result() {
-      if (!complete || chunkCount === 0) return undefined;
+      if (!complete || chunkCount === 0 || malformed) return undefined;
       const completion: ChatCompletion = {
         id,
         object: 'chat.completion',
