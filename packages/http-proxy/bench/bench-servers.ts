@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createRouter, parseRouterConfig } from '@semroute/core';
 import { serveHttpProxy } from '../src/node/serve.js';
 import { serveSimulatedBackend } from '../src/simulator/serve-simulated-backend.js';
@@ -52,12 +53,25 @@ async function main(): Promise<void> {
     const router = { ...real, route: async () => sample };
     const proxy = await serveHttpProxy({ router, port: 0 });
     port = proxy.port;
+  } else if (kind === 'semroute-default') {
+    // All default signals: the quickstart config's keyword, domain, embedding, jailbreak and PII
+    // signals on the default offline models (built into ./models when missing).
+    const yaml = readFileSync(new URL('../../../examples/quickstart/config.yaml', import.meta.url), 'utf8');
+    const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
+    const { config } = parseRouterConfig(yaml, {
+      env: { SEMROUTE_SIM_PORT: upstreamPort, SEMROUTE_MODELS_DIR: modelsDir },
+    });
+    const classifiers = await import('@semroute/classifiers');
+    if (!(await classifiers.defaultModelsUpToDate(modelsDir)))
+      await classifiers.buildDefaultModels({ modelsDir });
+    const router = await createRouter({
+      config,
+      signalProviders: [classifiers.createClassifierSignalProvider({ modelsDir })],
+    });
+    const proxy = await serveHttpProxy({ router, port: 0 });
+    port = proxy.port;
   } else {
-    const yaml =
-      kind === 'semroute-keyword'
-        ? KEYWORD_ONLY
-        : readFileSync(new URL('../../../examples/quickstart/keywords.yaml', import.meta.url), 'utf8');
-    const { config } = parseRouterConfig(yaml, { env: { SEMROUTE_SIM_PORT: upstreamPort } });
+    const { config } = parseRouterConfig(KEYWORD_ONLY, { env: { SEMROUTE_SIM_PORT: upstreamPort } });
     const router = await createRouter({ config });
     const proxy = await serveHttpProxy({ router, port: 0 });
     port = proxy.port;
