@@ -190,6 +190,8 @@ function checkRoutingBlock(
         severity: 'error',
       });
     }
+    if (signal.composer !== undefined)
+      checkComposer(issues, signal.composer, [...base, 'signals', 'complexity', index, 'composer'], names);
   });
 
   const modelNames = new Set(config.providers.models.map((model) => model.name));
@@ -247,6 +249,34 @@ function checkRoutingBlock(
       seenPlugins.add(plugin.type);
     });
   });
+}
+
+/** Families a composer may not reference: they are computed from (filtered) signal results. */
+const COMPOSER_EXCLUDED_TYPES: ReadonlySet<string> = new Set(['complexity', 'projection']);
+
+function checkComposer(
+  issues: SemanticIssue[],
+  condition: RuleCondition,
+  path: ConfigPath,
+  names: Map<string, Set<string>>,
+): void {
+  let found = false;
+  const excluded = (node: RuleCondition, nodePath: ConfigPath): void => {
+    if (!isLeaf(node)) {
+      node.conditions.forEach((child, index) => excluded(child, [...nodePath, 'conditions', index]));
+      return;
+    }
+    if (!COMPOSER_EXCLUDED_TYPES.has(node.type)) return;
+    found = true;
+    issues.push({
+        path: [...nodePath, 'type'],
+        message: `a complexity composer cannot reference ${node.type} signals: composers run after the other signals and before projections`,
+      severity: 'error',
+    });
+  };
+  excluded(condition, path);
+  // The reference errors above say what is wrong; checkRule would only add noise about them.
+  if (!found) checkRule(issues, condition, path, names);
 }
 
 function checkRule(

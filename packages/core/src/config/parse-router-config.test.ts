@@ -100,6 +100,51 @@ describe('parseRouterConfig', () => {
     expect(issues).toHaveLength(4);
   });
 
+  it('checks complexity composers: known signals only, no complexity or projection leaves', () => {
+    const decisions = `  decisions:
+    - name: a
+      rules: {operator: OR, conditions: [{type: complexity, name: "cx:hard"}]}
+      modelRefs: [{model: base-model}]
+`;
+    const messages = errorsOf(`${base}    complexity:
+      - name: cx
+        hard: {candidates: [prove]}
+        easy: {candidates: [hi]}
+        composer:
+          operator: AND
+          conditions:
+            - {type: keyword, name: urgent_keyword}
+            - {operator: NOT, conditions: [{type: complexity, name: "cx:easy"}]}
+${decisions}`).map((issue) => `${issue.path}: ${issue.message}`);
+    expect(messages).toEqual([
+      expect.stringContaining(
+        'routing.signals.complexity[0].composer.conditions[1].conditions[0].type: a complexity composer cannot reference complexity signals',
+      ),
+    ]);
+    const unknown = errorsOf(`${base}    complexity:
+      - name: cx
+        hard: {candidates: [prove]}
+        easy: {candidates: [hi]}
+        composer: {operator: OR, conditions: [{type: keyword, name: urgent_keyword}]}
+${decisions}`).map((issue) => `${issue.path}: ${issue.message}`);
+    expect(unknown).toEqual([
+      expect.stringContaining(
+        'routing.signals.complexity[0].composer.conditions[0].name: unknown keyword signal "urgent_keyword" (did you mean "urgent_keywords"?)',
+      ),
+    ]);
+    // The reference's flat form and a nested tree both parse.
+    const { config } = parseRouterConfig(`${base}    complexity:
+      - name: cx
+        hard: {candidates: [prove]}
+        easy: {candidates: [hi]}
+        composer: {operator: OR, conditions: [{type: keyword, name: urgent_keywords}]}
+${decisions}`);
+    expect(config.routing.signals.complexity[0]?.composer).toEqual({
+      operator: 'OR',
+      conditions: [{ type: 'keyword', name: 'urgent_keywords' }],
+    });
+  });
+
   it('rejects duplicate names, thresholds outside [0, 1] and NOT with two children', () => {
     const duplicate = errorsOf(`${base}      - {name: urgent_keywords, keywords: [now]}
 `);

@@ -213,12 +213,12 @@ const complexitySignal = z.strictObject({
   threshold: z.number().min(0).max(1).default(0.1),
   hard: complexityCandidates,
   easy: complexityCandidates,
-  composer: z
-    .strictObject({
-      operator: z.enum(['AND', 'OR']),
-      conditions: z.array(z.strictObject({ type: z.string(), name: z.string() })),
-    })
-    .optional(),
+  /**
+   * Filter applied after every signal has run: a `name:level` result is kept only when this
+   * rule tree (the same AND/OR/NOT syntax as decision rules, over other signal families)
+   * matches. E.g. keep `code_complexity:hard` only when `domain: computer science` matched.
+   */
+  composer: z.lazy(() => ruleCondition).optional(),
 });
 export type ComplexitySignalConfig = z.infer<typeof complexitySignal>;
 

@@ -301,6 +301,50 @@ routing:
     ]);
   });
 
+  it('keeps a complexity result only when its composer matches, extracting what the composer reads', async () => {
+    const text = `version: v0.3
+providers:
+  defaults: {default_model: small}
+  models: [{name: small, backend_refs: [{endpoint: "h:1"}]}, {name: big, backend_refs: [{endpoint: "h:2"}]}]
+routing:
+  signals:
+    keywords: [{name: code, keywords: [python, rust]}]
+    domains: [{name: math}]
+    complexity:
+      - name: code_complexity
+        hard: {candidates: [design a distributed system]}
+        easy: {candidates: [print hello world]}
+        composer: {operator: OR, conditions: [{type: keyword, name: code}, {operator: NOT, conditions: [{type: domain, name: math}]}]}
+  decisions:
+    - {name: hard, rules: {operator: AND, conditions: [{type: complexity, name: "code_complexity:hard"}]}, modelRefs: [{model: big}]}
+`;
+    const provider = tableProvider(
+      (kind, _name, text) => {
+        if (kind === 'complexity') return { status: 'matched', confidence: 0.7, labels: ['hard'] };
+        return kind === 'domain' && /integral/.test(text) ? { status: 'matched', confidence: 0.9 } : unmatched;
+      },
+      ['domain', 'complexity'],
+    );
+    const router = await createRouter({
+      config: parseRouterConfig(text).config,
+      signalProviders: [provider],
+      clock: fixedClock,
+    });
+    // The domain signal is referenced only by the composer and must still be extracted.
+    expect(provider.created.sort()).toEqual(['complexity:code_complexity', 'domain:math']);
+
+    // Not maths: NOT(domain math) holds, so the hard result stands.
+    expect(upstream(await router.route(chat('plan a trip'))).selectedModel).toBe('big');
+    // Maths without code keywords: the composer filters the result out, the default model answers.
+    const filtered = upstream(await router.route(chat('solve this integral')));
+    expect(filtered.selectedModel).toBe('small');
+    const complexity = filtered.explanation.signals.find((signal) => signal.type === 'complexity');
+    expect(complexity).toMatchObject({ status: 'unmatched', labels: ['hard'] });
+    expect(complexity?.evidence).toContain('filtered out by composer');
+    // Maths with a code keyword: OR holds again.
+    expect(upstream(await router.route(chat('solve this integral in python'))).selectedModel).toBe('big');
+  });
+
   it('times out slow signals and applies on_error', async () => {
     const text = `version: v0.3
 providers:

@@ -113,6 +113,8 @@ interface CompiledRouting {
   readonly extractors: (SignalExtractorV1 | undefined)[];
   readonly decisions: readonly CompiledDecision[];
   readonly projections: readonly ProjectionStep[];
+  /** Complexity composers: a matched result in `slot` stands only when `rule` matches. */
+  readonly composers: readonly { readonly slot: number; readonly rule: CompiledRule }[];
   readonly strategy: 'priority' | 'confidence';
 }
 
@@ -148,6 +150,26 @@ const MATCHED_HEADER: Partial<Record<SignalKind, string>> = {
   event: 'event',
   projection: 'projections',
 };
+
+/**
+ * Turns a matched complexity result into an unmatched one when its composer does not match.
+ * Composers read only non-complexity families (a semantic check), so the order is irrelevant.
+ */
+function applyComposers(
+  composers: CompiledRouting['composers'],
+  results: SlotResult[],
+): void {
+  for (const { slot, rule } of composers) {
+    const result = results[slot];
+    if (result?.status !== 'matched' || rule(results) >= 0) continue;
+    results[slot] = {
+      status: 'unmatched',
+      confidence: result.confidence,
+      ...(result.labels ? { labels: result.labels } : {}),
+      evidence: [...(result.evidence ?? []), 'filtered out by composer'],
+    };
+  }
+}
 
 /** FNV-1a over a string, as 8 hex digits: a stable, dependency-free fingerprint. */
 export function fingerprint(text: string): string {
@@ -278,6 +300,14 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       };
     });
     const projections = compileProjections(routing, slots);
+    // Compiled before the extractors are created: a composer's leaves allocate slots, so the
+    // signals it reads are extracted even when no decision references them.
+    const composers: { slot: number; rule: CompiledRule }[] = [];
+    for (const complexity of routing.signals.complexity) {
+      if (complexity.composer === undefined) continue;
+      const slot = slots.find('complexity', complexity.name);
+      if (slot !== undefined) composers.push({ slot, rule: compileRule(complexity.composer, slots) });
+    }
     const extractors = await Promise.all(
       slots.signals.map(async ({ type, name: signalName }) => {
         if (type === 'projection') return undefined;
@@ -310,6 +340,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       extractors,
       decisions,
       projections,
+      composers,
       strategy: config.global.router.strategy ?? routing.strategy,
     };
   }
@@ -468,6 +499,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       ...(signal ? { signal } : {}),
     });
     const results: SlotResult[] = run.results;
+    applyComposers(block.composers, results);
     for (const step of block.projections) step(results);
 
     const matched: {
