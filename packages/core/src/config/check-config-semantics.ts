@@ -263,14 +263,15 @@ function checkComposer(
   let found = false;
   const excluded = (node: RuleCondition, nodePath: ConfigPath): void => {
     if (!isLeaf(node)) {
-      node.conditions.forEach((child, index) => excluded(child, [...nodePath, 'conditions', index]));
+      for (const [index, child] of node.conditions.entries())
+        excluded(child, [...nodePath, 'conditions', index]);
       return;
     }
     if (!COMPOSER_EXCLUDED_TYPES.has(node.type)) return;
     found = true;
     issues.push({
-        path: [...nodePath, 'type'],
-        message: `a complexity composer cannot reference ${node.type} signals: composers run after the other signals and before projections`,
+      path: [...nodePath, 'type'],
+      message: `a complexity composer cannot reference ${node.type} signals: composers run after the other signals and before projections`,
       severity: 'error',
     });
   };

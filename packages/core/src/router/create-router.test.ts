@@ -321,7 +321,9 @@ routing:
     const provider = tableProvider(
       (kind, _name, text) => {
         if (kind === 'complexity') return { status: 'matched', confidence: 0.7, labels: ['hard'] };
-        return kind === 'domain' && /integral/.test(text) ? { status: 'matched', confidence: 0.9 } : unmatched;
+        return kind === 'domain' && /integral/.test(text)
+          ? { status: 'matched', confidence: 0.9 }
+          : unmatched;
       },
       ['domain', 'complexity'],
     );

@@ -155,10 +155,7 @@ const MATCHED_HEADER: Partial<Record<SignalKind, string>> = {
  * Turns a matched complexity result into an unmatched one when its composer does not match.
  * Composers read only non-complexity families (a semantic check), so the order is irrelevant.
  */
-function applyComposers(
-  composers: CompiledRouting['composers'],
-  results: SlotResult[],
-): void {
+function applyComposers(composers: CompiledRouting['composers'], results: SlotResult[]): void {
   for (const { slot, rule } of composers) {
     const result = results[slot];
     if (result?.status !== 'matched' || rule(results) >= 0) continue;
