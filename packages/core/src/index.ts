@@ -7,6 +7,12 @@
 
 export { importOptionalDependency } from './adapters/import-optional-dependency.js';
 export {
+  type BackendTarget,
+  orderTargetsByWeight,
+  resolveBackendTarget,
+  resolveBackendTargets,
+} from './config/backend-targets.js';
+export {
   COMPLEXITY_LEVELS,
   checkConfigSemantics,
   KNOWN_PII_TYPES,

@@ -6,6 +6,7 @@
  * @module
  */
 import type {
+  ClassifierSignalConfig,
   ComplexitySignalConfig,
   DomainSignalConfig,
   EmbeddingSignalConfig,
@@ -45,6 +46,7 @@ import {
   createReaskExtractor,
 } from './embedding-signals.js';
 import { createLanguageExtractor } from './language-signal.js';
+import { createLlmClassifierExtractor } from './llm-classifier-signal.js';
 import { createPiiExtractor } from './pii-signal.js';
 import { dot } from './signal-helpers.js';
 
@@ -100,6 +102,10 @@ export interface ClassifierSignalProviderOptions {
    * synthetic PII data, ≈2 ms per text) or `model` (the token classifier only; fastest).
    */
   readonly piiPerson?: 'compromise' | 'model';
+  /** Environment for `api_key_env` of `type: llm` classifiers. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Fetch used by `type: llm` classifiers (default the global `fetch`). */
+  readonly fetch?: typeof fetch;
   /** Inject a language identifier (tests); default fastText lid.176. */
   readonly languageIdentifier?: LanguageIdentifier;
 }
@@ -380,9 +386,13 @@ export function createClassifierSignalProvider(
       }
       case 'classifier': {
         if (definition.type === 'llm') {
-          throw new ModelLoadError({
-            message: `classifier signal "${name}": type llm is not served by ${PROVIDER_NAME}; use type local with model_path`,
-            path: `classifiers.${name}`,
+          const index = routing.signals.classifiers.findIndex((entry) => entry.name === name);
+          return createLlmClassifierExtractor({
+            definition: definition as ClassifierSignalConfig,
+            path: `routing.signals.classifiers[${index}]`,
+            config,
+            ...(options.env ? { env: options.env } : {}),
+            ...(options.fetch ? { fetch: options.fetch } : {}),
           });
         }
         const reference =

@@ -195,6 +195,28 @@ function checkRoutingBlock(
   });
 
   const modelNames = new Set(config.providers.models.map((model) => model.name));
+  routing.signals.classifiers.forEach((signal, index) => {
+    const path = [...base, 'signals', 'classifiers', index];
+    if (signal.type !== 'llm') return;
+    if (signal.model === undefined)
+      issues.push({
+        path: [...path, 'model'],
+        message: 'type llm needs `model`: the name of a model under providers.models to ask',
+        severity: 'error',
+      });
+    else if (!modelNames.has(signal.model))
+      issues.push({
+        path: [...path, 'model'],
+        message: `unknown model "${signal.model}"${didYouMean(signal.model, modelNames)}: type llm asks a model under providers.models`,
+        severity: 'error',
+      });
+    if (signal.labels.length === 0)
+      issues.push({
+        path: [...path, 'labels'],
+        message: 'type llm needs at least one label for the model to choose from',
+        severity: 'error',
+      });
+  });
   const cardsByName = new Map(routing.modelCards.map((card) => [card.name, card]));
   const knownModels = new Set([...modelNames, ...cardsByName.keys()]);
 

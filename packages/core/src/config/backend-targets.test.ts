@@ -1,6 +1,6 @@
-import { routerConfigSchema } from '@semroute/core';
 import { describe, expect, it } from 'vitest';
 import { orderTargetsByWeight, resolveBackendTargets } from './backend-targets.js';
+import { routerConfigSchema } from './router-config-schema.js';
 
 const config = routerConfigSchema.parse({
   version: 'v0.3',
