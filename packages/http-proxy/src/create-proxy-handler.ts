@@ -53,6 +53,11 @@ import {
   planNextAttempt,
   type RetryPolicy,
 } from './upstream/plan-attempts.js';
+import {
+  createStreamUsageTap,
+  type ResponseUsage,
+  usageOfCompletionText,
+} from './upstream/response-usage.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './upstream/upstream-headers.js';
 
 /** Telemetry events (`<noun>-<verb>`), for metrics and logs. */
@@ -78,6 +83,10 @@ export type ProxyEvent =
       readonly totalMs: number;
       /** For streams: whether `data: [DONE]` arrived and the stream ended normally. */
       readonly complete: boolean;
+      /** Streams: time from sending to the first content chunk (text, reasoning or tool call), ms. */
+      readonly firstContentMs?: number;
+      /** Token usage the upstream reported (streams: with `stream_options.include_usage`). */
+      readonly usage?: ResponseUsage;
     };
 
 export interface ProxyTimeouts {
@@ -169,6 +178,8 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   const sleep = options.sleep ?? defaultSleep;
   const logger = options.logger ?? silentLogger;
   const emit = options.onEvent ?? (() => undefined);
+  // Usage and first-content timing cost a parse per response: only when someone listens.
+  const observing = options.onEvent !== undefined;
   const totalMs = options.timeouts?.totalMs ?? 600_000;
   const transport = options.transport ?? createFetchTransport({ clock });
   const targets = options.targets ?? resolveBackendTargets(router.config, options.env ?? processEnv());
@@ -509,7 +520,11 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     if (candidate.bodyModel !== outcome.body.model)
       headers[HEADERS.selectedModelResponse] = candidate.bodyModel;
     const contentType = headers['content-type'] ?? '';
-    const end = (complete: boolean) =>
+    const end = (
+      complete: boolean,
+      observed?: { readonly usage?: ResponseUsage | undefined; readonly firstContentAt?: number | undefined },
+    ) => {
+      if (!observing) return;
       emit({
         type: 'upstream-end',
         model: candidate.model,
@@ -519,7 +534,12 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         firstByteMs,
         totalMs: clock.now() - context.sentAt,
         complete,
+        ...(observed?.firstContentAt !== undefined
+          ? { firstContentMs: observed.firstContentAt - context.sentAt }
+          : {}),
+        ...(observed?.usage ? { usage: observed.usage } : {}),
       });
+    };
 
     if (!contentType.includes('text/event-stream')) {
       let text: string;
@@ -538,7 +558,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         );
       }
       context.release();
-      end(true);
+      end(true, observing ? { usage: usageOfCompletionText(text) } : undefined);
       if (outcome.cacheWrite && response.status >= 200 && response.status < 300) {
         try {
           const completion = JSON.parse(text) as ChatCompletion;
@@ -553,12 +573,14 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     }
 
     const collector = outcome.cacheWrite ? createCompletionCollector() : undefined;
+    const tap = observing ? createStreamUsageTap(clock.now) : undefined;
     const cacheWrite = outcome.cacheWrite;
     async function* passthrough(): AsyncGenerator<Uint8Array> {
       let finished = false;
       try {
         for await (const chunk of response.chunks()) {
           collector?.push(chunk);
+          tap?.push(chunk);
           yield chunk;
         }
         finished = true;
@@ -569,7 +591,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         // Only a stream that ended with `data: [DONE]` rebuilds into a completion.
         const completion = finished ? collector?.finish() : undefined;
         const complete = finished && (collector ? completion !== undefined : true);
-        end(complete);
+        end(complete, tap);
         if (completion && cacheWrite && response.status >= 200 && response.status < 300) {
           void router.storeResponse(cacheWrite, completion).catch(() => undefined);
         }

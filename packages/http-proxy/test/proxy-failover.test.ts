@@ -289,6 +289,30 @@ describe('proxy failover', () => {
     expect(end.at(-2)).toMatchObject({ complete: false });
   });
 
+  it('reports token usage and the time to the first content in upstream-end (JSON and streams)', async () => {
+    const json = await client.chat.completions.create(ask('count my tokens'));
+    await drain(
+      await client.chat.completions.create({
+        ...ask('count my streamed tokens'),
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
+    await drain(await client.chat.completions.create({ ...ask('no usage asked'), stream: true }));
+    const [jsonEnd, streamEnd, bareEnd] = events.filter((event) => event.type === 'upstream-end').slice(-3);
+    expect(jsonEnd).toMatchObject({ complete: true, usage: json.usage });
+    expect(jsonEnd).not.toHaveProperty('firstContentMs');
+    expect(streamEnd).toMatchObject({
+      complete: true,
+      usage: { prompt_tokens: 4, total_tokens: expect.any(Number) },
+    });
+    const stream = streamEnd as Extract<ProxyEvent, { type: 'upstream-end' }>;
+    expect(stream.firstContentMs).toBeGreaterThanOrEqual(stream.firstByteMs);
+    expect(stream.firstContentMs).toBeLessThanOrEqual(stream.totalMs);
+    expect(bareEnd).not.toHaveProperty('usage');
+    expect(bareEnd).toHaveProperty('firstContentMs');
+  });
+
   it('propagates a client abort upstream', async () => {
     const slow = await startSimulator({
       models: ['model-a'],

@@ -99,5 +99,12 @@ describe('semroute serve composition (operations + http-proxy)', () => {
       /llm_model_completion_latency_seconds_count\{model="[^"]+"\} (\d+)/.exec(metrics)?.[1],
     );
     expect(upstream).toBeGreaterThan(0);
+    // Token usage from the proxy's upstream-end events: 3 prompt tokens per request plus the
+    // 3 of the system prompt the decision injects ("Show each step.").
+    const promptTokens = [...metrics.matchAll(/^llm_model_prompt_tokens_total\{[^}]*\} (\d+)/gm)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
+    expect(promptTokens).toBe(completed * 6);
   });
 });

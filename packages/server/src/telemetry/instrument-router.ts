@@ -113,7 +113,8 @@ export function recordExchangeEnd(telemetry: RouterTelemetry) {
 
 /**
  * An `onEvent` handler for `@semroute/http-proxy` (structural): `upstream-end` becomes a
- * response record (status, first-byte and total latency); other events are ignored.
+ * response record (status, TTFT from the first content chunk of a stream or else the first
+ * byte, total latency, token usage); other events are ignored.
  */
 export function recordProxyEvent(telemetry: RouterTelemetry) {
   return (event: {
@@ -121,6 +122,8 @@ export function recordProxyEvent(telemetry: RouterTelemetry) {
     readonly model?: string;
     readonly status?: number;
     readonly firstByteMs?: number;
+    /** Streams: first content chunk, the TTFT a user sees (falls back to first byte). */
+    readonly firstContentMs?: number;
     readonly totalMs?: number;
     readonly complete?: boolean;
     readonly usage?: UsageLike;
@@ -130,7 +133,9 @@ export function recordProxyEvent(telemetry: RouterTelemetry) {
       model: event.model,
       ...(event.status !== undefined ? { status: event.status } : {}),
       ...(event.totalMs !== undefined ? { latencyMs: event.totalMs } : {}),
-      ...(event.firstByteMs !== undefined ? { ttftMs: event.firstByteMs } : {}),
+      ...((event.firstContentMs ?? event.firstByteMs) !== undefined
+        ? { ttftMs: (event.firstContentMs ?? event.firstByteMs)! }
+        : {}),
       ...(event.usage ? { usage: event.usage } : {}),
       ...(event.complete === false ? { errorReason: 'incomplete' } : {}),
     });
