@@ -6,7 +6,12 @@ import { resolve } from 'node:path';
 import type { BackendKind } from '../src/backends/create-model-loader.js';
 import { buildDefaultModels } from '../src/build/build-default-models.js';
 import { REPOSITORY_ROOT } from '../src/build/datasets.js';
-import { type EvalTask, evaluateModel, readEvalRows } from '../src/eval/evaluate-model.js';
+import {
+  benignQuestionRows,
+  type EvalTask,
+  evaluateModel,
+  readEvalRows,
+} from '../src/eval/evaluate-model.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -25,4 +30,22 @@ for (const task of tasks) {
     ...(data ? { rows: await readEvalRows(data) } : {}),
   });
   console.log(JSON.stringify(report));
+  if (task === 'jailbreak' && !data) {
+    // False positives on ordinary questions (MMLU-Pro validation): the rate users feel.
+    const benign = await evaluateModel({
+      task,
+      modelsDir,
+      backend: (flag('--backend') ?? 'onnx') as BackendKind,
+      rows: await benignQuestionRows(),
+    });
+    if (benign.task === 'classification')
+      console.log(
+        JSON.stringify({
+          task: 'jailbreak-false-positives',
+          data: 'mmlu-pro validation questions (benign)',
+          examples: benign.examples,
+          falsePositiveRate: 1 - benign.accuracy,
+        }),
+      );
+  }
 }

@@ -13,7 +13,7 @@ import { DEFAULT_MODEL_IDS } from '../src/build/default-model-ids.js';
 import { resolveGlovePath } from '../src/build/glove-vectors.js';
 import { DEFAULT_HEADS_DIR } from '../src/build/head-files.js';
 import { classifyText } from '../src/eval/classify-text.js';
-import { evaluateModel, GATED_PATTERN_ENTITIES } from '../src/eval/evaluate-model.js';
+import { benignQuestionRows, evaluateModel, GATED_PATTERN_ENTITIES } from '../src/eval/evaluate-model.js';
 import { listModels } from '../src/eval/list-models.js';
 import { createClassificationService } from '../src/service/create-classification-service.js';
 import { createClassifierSignalProvider } from '../src/signals/create-classifier-signal-provider.js';
@@ -347,6 +347,12 @@ describe.skipIf(!canBuild || !hasDataset('domain') || !hasDataset('jailbreak') |
           ? report.perLabel.find((entry) => entry.label === 'jailbreak')
           : undefined;
       expect(jailbreak?.f1).toBeGreaterThanOrEqual(0.95);
+    });
+
+    it('jailbreak flags at most 3 % of ordinary questions (MMLU-Pro validation split)', async () => {
+      const report = await evaluateModel({ task: 'jailbreak', modelsDir, rows: await benignQuestionRows() });
+      expect(report.examples).toBe(1000);
+      expect(report.task === 'classification' && 1 - report.accuracy).toBeLessThanOrEqual(0.03);
     });
 
     it('PII F1 ≥ 0.95 for pattern entities and ≥ 0.6 for PERSON', async () => {

@@ -62,7 +62,16 @@ export interface TrainHeadsOptions {
 /** Hyper-parameters, recorded in each head file. */
 export const TRAINING_RECIPES = {
   domain: { hidden: [256], epochs: 30, learningRate: 0.002, l2: 1e-5, batchSize: 64, seed: 1 },
-  jailbreak: { hidden: [256], epochs: 30, learningRate: 0.002, l2: 1e-5, batchSize: 64, seed: 1 },
+  jailbreak: {
+    hidden: [256],
+    epochs: 30,
+    learningRate: 0.002,
+    l2: 1e-5,
+    batchSize: 64,
+    seed: 1,
+    /** Benign questions added from the MMLU-Pro training split (see trainHeads). */
+    negatives: 600,
+  },
   pii: {
     hidden: [128],
     epochs: 15,
@@ -122,6 +131,8 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
     model: string,
     split: { train: LabelledText[]; validation: LabelledText[] },
     trainIds: number[][],
+    /** Extra figures for the head file, from a scorer over the trained head. */
+    extraMetrics?: (score: (rows: readonly LabelledText[]) => Float32Array[]) => Record<string, unknown>,
   ) => {
     const recipe = TRAINING_RECIPES[task];
     const pooling = { mean: true, max: false };
@@ -166,7 +177,16 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
         validationExamples: split.validation.length,
         recipe,
       },
-      metrics: { accuracy: metrics.accuracy, macroF1: metrics.macroF1, perLabel: metrics.perLabel },
+      metrics: {
+        accuracy: metrics.accuracy,
+        macroF1: metrics.macroF1,
+        perLabel: metrics.perLabel,
+        ...extraMetrics?.((rows) => {
+          const ids = encode(rows);
+          const rowLogits = predictLogits(layers, pooledFeatures(table, ids, pooling), ids.length);
+          return rows.map((_, row) => logitsToScores(rowLogits, row * labels.length, labels.length, false));
+        }),
+      },
     };
     await writeHead(headsDir, model, head);
     report[task] = { accuracy: metrics.accuracy, macroF1: metrics.macroF1 };
@@ -180,7 +200,28 @@ export async function trainHeads(options: TrainHeadsOptions = {}): Promise<Recor
   if (tasks.has('jailbreak')) {
     const rows = await readJailbreakDataset(datasetsDir);
     const split = splitByKey(rows, (row) => row.id, VALIDATION_FRACTION.jailbreak);
-    await trainSequence('jailbreak', DEFAULT_MODEL_IDS.jailbreak, split, encode(split.train));
+    // The jailbreak data's benign side is mostly role-play system prompts, so plain short
+    // questions ("What is the integral of x^2?") looked like jailbreaks (7.8 % of MMLU-Pro
+    // questions flagged). Ordinary questions from the MMLU-Pro training split are added as
+    // benign; the false-positive rate is then measured on the MMLU-Pro validation split.
+    const negatives: LabelledText[] = domainSplit.train
+      .slice(0, TRAINING_RECIPES.jailbreak.negatives)
+      .map((row) => ({ id: `mmlu-${row.id}`, text: row.text, label: 'benign' }));
+    const train = { train: [...split.train, ...negatives], validation: split.validation };
+    await trainSequence('jailbreak', DEFAULT_MODEL_IDS.jailbreak, train, encode(train.train), (score) => {
+      const sample = domainSplit.validation.slice(0, 1000);
+      const scores = score(sample);
+      // Labels are sorted: ['benign', 'jailbreak'].
+      const rate = (threshold: number) =>
+        scores.filter((row) => row[1]! >= threshold).length / Math.max(1, sample.length);
+      return {
+        benignFalsePositiveRate: {
+          data: `${DATASET_FILES.domain} validation split, first ${sample.length} questions`,
+          atThreshold0_5: rate(0.5),
+          atThreshold0_9: rate(0.9),
+        },
+      };
+    });
   }
   if (tasks.has('pii')) {
     const recipe = TRAINING_RECIPES.pii;

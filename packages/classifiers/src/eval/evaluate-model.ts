@@ -71,6 +71,17 @@ export async function validationRows(task: EvalTask, datasetsDir?: string): Prom
   }));
 }
 
+/**
+ * Ordinary questions as `benign` rows for the jailbreak model's false-positive rate: the
+ * MMLU-Pro validation split (never trained on by any head), first `limit` rows.
+ */
+export async function benignQuestionRows(datasetsDir?: string, limit = 1000): Promise<EvalRow[]> {
+  const rows = await readDomainDataset(datasetsDir);
+  return splitByKey(rows, (row) => row.id, VALIDATION_FRACTION.domain)
+    .validation.slice(0, limit)
+    .map((row) => ({ text: row.text, label: 'benign' }));
+}
+
 export interface EvaluateOptions {
   readonly task: EvalTask;
   /** Rows to score; default: the task's carved validation split from the shared datasets. */
