@@ -177,7 +177,10 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
   const cache = createResponseCache({ ...backendStores, embedder });
   // Same stores, same key layout: the baseline reads the entries the current cache wrote.
   const baseline = baselineCreate?.({ ...backendStores, embedder });
-  const context = (text: string): ResponseCacheContext => ({
+  const context = (
+    text: string,
+    mode: 'exact_then_semantic' | 'semantic' = 'exact_then_semantic',
+  ): ResponseCacheContext => ({
     request: { model: 'auto', messages: [{ role: 'user', content: text }] },
     headers: {},
     recipe: 'default',
@@ -187,7 +190,7 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
     stream: false,
     plugin: {
       enabled: true,
-      mode: 'exact_then_semantic',
+      mode,
       scope: 'global',
       semantic: { similarity_threshold: 0.8 },
       ttl_seconds: 3600,
@@ -220,7 +223,9 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
       throughput: round(size / insertSeconds, 0),
       data: dataKind,
     });
-    for (const kind of ['exact', 'semantic'] as const) {
+    // `semantic`: paraphrases in exact_then_semantic mode (exact probe, then the index);
+    // `semantic-mode`: the same paraphrases with mode: semantic (no exact probe).
+    for (const kind of ['exact', 'semantic', 'semantic-mode'] as const) {
       const variants = baseline
         ? [
             { label: '', cache, latencies: [] as number[], hits: 0 },
@@ -233,7 +238,9 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
         const order = index % 2 === 0 ? variants : [...variants].reverse();
         for (const variant of order) {
           const start = performance.now();
-          const hit = await variant.cache.lookup(context(text));
+          const hit = await variant.cache.lookup(
+            context(text, kind === 'semantic-mode' ? 'semantic' : 'exact_then_semantic'),
+          );
           variant.latencies.push(performance.now() - start);
           if (hit) variant.hits++;
         }

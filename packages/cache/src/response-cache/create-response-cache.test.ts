@@ -505,6 +505,76 @@ describe('createResponseCache: invalidate and flush', () => {
   });
 });
 
+describe('createResponseCache: search before the exact answer only when reads are slow', () => {
+  const delayed = <T>(value: T, ms: number) =>
+    new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+  const run = async (readDelayMs: number, embedDelayMs: number) => {
+    const inner = createMemoryCacheStore();
+    const store: CacheStoreV1 = {
+      specificationVersion: 'v1',
+      name: 'delayed',
+      get: async (key) => delayed(await inner.get(key), readDelayMs),
+      getMany: async (keys) => delayed(await inner.getMany(keys), readDelayMs),
+      set: (key, value, options) => inner.set(key, value, options),
+      delete: (key) => inner.delete(key),
+      close: () => inner.close(),
+    };
+    const hashing = createHashingEmbedder({ dimensions: 128 });
+    const vectors = createMemoryVectorStore({ dimensions: 128 });
+    let searches = 0;
+    const cache = createResponseCache({
+      store,
+      vectorStore: {
+        ...vectors,
+        query: (query, options) => {
+          searches++;
+          return vectors.query(query, options);
+        },
+      },
+      embedder: {
+        ...hashing,
+        doEmbed: async (input) => delayed(await hashing.doEmbed(input), embedDelayMs),
+      },
+    });
+    await cache.store(context('What is the speed of sound in air?'), completion('343 m/s'));
+    await cache.store(context('What is the boiling point of ethanol?'), completion('78 C'));
+    // A semantic hit measures both a read and a search.
+    expect((await cache.lookup(context('what is the speed of sound in air please')))?.kind).toBe('semantic');
+    searches = 0;
+    const exact = await cache.lookup(context('What is the boiling point of ethanol?'));
+    expect(exact?.kind).toBe('exact');
+    return searches;
+  };
+
+  it('a run of exact hits never searches, before or after its reads are timed', async () => {
+    const vectors = createMemoryVectorStore({ dimensions: 128 });
+    let searches = 0;
+    const cache = createResponseCache({
+      store: createMemoryCacheStore(),
+      vectorStore: {
+        ...vectors,
+        query: (query, options) => {
+          searches++;
+          return vectors.query(query, options);
+        },
+      },
+      embedder: createHashingEmbedder({ dimensions: 128 }),
+    });
+    await cache.store(context('Name the largest ocean on Earth'), completion('Pacific'));
+    for (let index = 0; index < 5; index++)
+      expect((await cache.lookup(context('Name the largest ocean on Earth')))?.kind).toBe('exact');
+    expect(searches).toBe(0);
+  });
+
+  it('a fast store: an exact hit is answered without a vector search', async () => {
+    expect(await run(0, 15)).toBe(0);
+  });
+
+  it('a slow store: the vector search runs while the exact read is in flight, and the exact hit still wins', async () => {
+    expect(await run(15, 0)).toBe(1);
+  });
+});
+
 describe('createResponseCache: failures', () => {
   const failing = (): CacheStoreV1 & { failing: boolean } => {
     const inner = createMemoryCacheStore();
