@@ -4,10 +4,19 @@
  *
  *   pnpm --filter @semroute/cache bench [--sizes 10000,100000] [--data clustered|random]
  *     [--stores memory,memory-cache,redis] [--ef 64,128,256] [--m 16] [--queries 1000]
+ *     [--cache-ef 32] [--baseline path/to/create-response-cache.ts]
+ *
+ * `--cache-ef`: efSearch of the response-cache scenarios (default 32, the stores' default).
+ * `--baseline`: another implementation of `createResponseCache` (e.g. a previous commit's file,
+ * `git show <rev>:packages/cache/src/response-cache/create-response-cache.ts`, saved next to the
+ * current one so its relative imports resolve). It runs over the same stores and entries, and
+ * its lookups are interleaved query by query with the current ones (alternating which goes
+ * first), so the `*-baseline` lines and their `ratio` compare both under the same load.
  *
  * Redis scenarios use REDIS_URL (default redis://127.0.0.1:6379) under a private key prefix that
  * is deleted afterwards.
  */
+import { resolve } from 'node:path';
 import type { ChatCompletion, EmbeddingBackendV1, ResponseCacheContext } from '@semroute/core';
 import { createResponseCache } from '../src/index.js';
 import { createMemoryCacheStore, createMemoryVectorStore } from '../src/memory/index.js';
@@ -24,6 +33,13 @@ const stores = (args.get('stores') ?? 'memory,redis').split(',');
 const efs = (args.get('ef') ?? '64,128,256').split(',').map(Number);
 const m = Number(args.get('m') ?? 16);
 const queryCount = Number(args.get('queries') ?? 1000);
+const cacheEf = Number(args.get('cache-ef') ?? 32);
+const baselinePath = args.get('baseline');
+type CreateResponseCache = typeof createResponseCache;
+const baselineCreate: CreateResponseCache | undefined = baselinePath
+  ? ((await import(resolve(baselinePath))) as { createResponseCache: CreateResponseCache })
+      .createResponseCache
+  : undefined;
 const dimensions = 384;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -142,27 +158,29 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
     },
   };
   const prefix = `semroute:bench:${process.pid}:`;
-  const cache =
+  const hnsw = { m, efConstruction: 200, efSearch: cacheEf };
+  const backendStores =
     backend === 'redis'
-      ? createResponseCache({
+      ? {
           store: createRedisCacheStore({ url: redisUrl, keyPrefix: `${prefix}kv:` }),
           vectorStore: createRedisVectorStore({
             url: redisUrl,
             dimensions,
             keyPrefix: `${prefix}vec:`,
-            localIndex: { hnsw: { m, efConstruction: 200, efSearch: 128 } },
+            localIndex: { hnsw },
           }),
-          embedder,
-        })
-      : createResponseCache({
+        }
+      : {
           store: createMemoryCacheStore({ maxEntries: size * 2 }),
-          vectorStore: createMemoryVectorStore({
-            dimensions,
-            hnsw: { m, efConstruction: 200, efSearch: 128 },
-          }),
-          embedder,
-        });
-  const context = (text: string): ResponseCacheContext => ({
+          vectorStore: createMemoryVectorStore({ dimensions, hnsw }),
+        };
+  const cache = createResponseCache({ ...backendStores, embedder });
+  // Same stores, same key layout: the baseline reads the entries the current cache wrote.
+  const baseline = baselineCreate?.({ ...backendStores, embedder });
+  const context = (
+    text: string,
+    mode: 'exact_then_semantic' | 'semantic' = 'exact_then_semantic',
+  ): ResponseCacheContext => ({
     request: { model: 'auto', messages: [{ role: 'user', content: text }] },
     headers: {},
     recipe: 'default',
@@ -172,7 +190,7 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
     stream: false,
     plugin: {
       enabled: true,
-      mode: 'exact_then_semantic',
+      mode,
       scope: 'global',
       semantic: { similarity_threshold: 0.8 },
       ttl_seconds: 3600,
@@ -205,30 +223,47 @@ async function responseCacheScenario(size: number, backend: 'memory' | 'redis') 
       throughput: round(size / insertSeconds, 0),
       data: dataKind,
     });
-    for (const kind of ['exact', 'semantic'] as const) {
-      const latencies: number[] = [];
-      let hits = 0;
+    // `semantic`: paraphrases in exact_then_semantic mode (exact probe, then the index);
+    // `semantic-mode`: the same paraphrases with mode: semantic (no exact probe).
+    for (const kind of ['exact', 'semantic', 'semantic-mode'] as const) {
+      const variants = baseline
+        ? [
+            { label: '', cache, latencies: [] as number[], hits: 0 },
+            { label: '-baseline', cache: baseline, latencies: [] as number[], hits: 0 },
+          ]
+        : [{ label: '', cache, latencies: [] as number[], hits: 0 }];
       for (const [index, query] of work.entries()) {
         const text =
           kind === 'exact' ? `stored question ${words(query.source)}` : `paraphrase ${words(index)}`;
-        const start = performance.now();
-        const hit = await cache.lookup(context(text));
-        latencies.push(performance.now() - start);
-        if (hit) hits++;
+        const order = index % 2 === 0 ? variants : [...variants].reverse();
+        for (const variant of order) {
+          const start = performance.now();
+          const hit = await variant.cache.lookup(
+            context(text, kind === 'semantic-mode' ? 'semantic' : 'exact_then_semantic'),
+          );
+          variant.latencies.push(performance.now() - start);
+          if (hit) variant.hits++;
+        }
       }
-      latencies.sort((a, b) => a - b);
-      emit({
-        name: `${backend}-response-cache-${kind}-hit-${size}`,
-        p50: round(percentile(latencies, 0.5)),
-        p99: round(percentile(latencies, 0.99)),
-        throughput: round(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length), 0),
-        hitRate: round(hits / work.length, 4),
-        data: dataKind,
-        errors: cache.stats().errors,
-      });
+      const p50s: number[] = [];
+      for (const variant of variants) {
+        const latencies = variant.latencies.sort((a, b) => a - b);
+        p50s.push(percentile(latencies, 0.5));
+        emit({
+          name: `${backend}-response-cache-${kind}-hit-${size}${variant.label}`,
+          p50: round(percentile(latencies, 0.5)),
+          p99: round(percentile(latencies, 0.99)),
+          throughput: round(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length), 0),
+          hitRate: round(variant.hits / work.length, 4),
+          data: dataKind,
+          efSearch: cacheEf,
+          errors: variant.cache.stats().errors,
+          ...(variant.label && p50s[0] ? { ratio: round((p50s[1] as number) / p50s[0], 2) } : {}),
+        });
+      }
     }
   } finally {
-    await cache.close();
+    await Promise.all([cache.close(), baseline?.close()]);
     if (backend === 'redis') {
       const { client } = await connectRedis({ url: redisUrl });
       await deleteByPrefix(client, prefix);

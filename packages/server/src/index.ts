@@ -18,6 +18,8 @@ export {
   type CreateManagementApiOptions,
   createManagementApi,
   type ManagementApi,
+  type ResponseCacheAdminV1,
+  type ResponseCacheInvalidation,
 } from './api/create-management-api.js';
 export {
   type CreateJsonLoggerOptions,

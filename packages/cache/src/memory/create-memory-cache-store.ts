@@ -30,6 +30,7 @@ export interface MemoryCacheStoreStats {
 }
 
 export interface MemoryCacheStore extends CacheStoreV1 {
+  getMany(keys: readonly string[], options?: StoreCallOptions): Promise<Array<Uint8Array | undefined>>;
   stats(): MemoryCacheStoreStats;
 }
 
@@ -123,29 +124,37 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
     }
   };
 
+  const read = (key: string): Uint8Array | undefined => {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= clock.now()) {
+      remove(key, entry);
+      expirations++;
+      options.onEvict?.(key, 'expired');
+      return undefined;
+    }
+    if (policy === 'lru') {
+      entries.delete(key);
+      entries.set(key, entry);
+    } else if (policy === 'lfu') {
+      bucketRemove(key, entry.frequency);
+      if (entry.frequency === minFrequency && !buckets.has(minFrequency)) minFrequency++;
+      entry.frequency++;
+      bucketAdd(key, entry.frequency);
+    }
+    return entry.value.slice();
+  };
+
   return {
     specificationVersion: 'v1',
     name: 'memory',
     async get(key: string, _options?: StoreCallOptions) {
       ensureOpen('get', key);
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt !== undefined && entry.expiresAt <= clock.now()) {
-        remove(key, entry);
-        expirations++;
-        options.onEvict?.(key, 'expired');
-        return undefined;
-      }
-      if (policy === 'lru') {
-        entries.delete(key);
-        entries.set(key, entry);
-      } else if (policy === 'lfu') {
-        bucketRemove(key, entry.frequency);
-        if (entry.frequency === minFrequency && !buckets.has(minFrequency)) minFrequency++;
-        entry.frequency++;
-        bucketAdd(key, entry.frequency);
-      }
-      return entry.value.slice();
+      return read(key);
+    },
+    async getMany(keys: readonly string[], _options?: StoreCallOptions) {
+      ensureOpen('getMany');
+      return keys.map(read);
     },
     async set(
       key: string,

@@ -20,6 +20,7 @@ export interface RedisCacheStoreOptions extends RedisConnectionOptions {
 }
 
 export interface RedisCacheStore extends CacheStoreV1 {
+  getMany(keys: readonly string[], options?: StoreCallOptions): Promise<Array<Uint8Array | undefined>>;
   /** The underlying client, once connected. */
   client(): Promise<RedisLikeClient>;
 }
@@ -30,22 +31,34 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions = {}): Red
   const connection = connectRedis(options);
   // Avoid an unhandled rejection before the first call; calls see the error.
   connection.catch(() => undefined);
+  // Once connected, commands are written synchronously from the calling tick (no await on the
+  // settled connection): a caller that sends a read and then does CPU work (the response
+  // cache's ANN search) has the read on the wire while it computes.
+  let connected: RedisLikeClient | undefined;
+  connection.then(
+    ({ client }) => {
+      connected = client;
+    },
+    () => undefined,
+  );
   let closed = false;
 
+  const closedError = (method: string, key?: string) =>
+    new CacheStoreError({
+      message: 'redis cache store is closed',
+      store: 'redis',
+      method,
+      ...(key !== undefined ? { key } : {}),
+    });
   const use = async (method: string, key?: string) => {
-    if (closed)
-      throw new CacheStoreError({
-        message: 'redis cache store is closed',
-        store: 'redis',
-        method,
-        ...(key !== undefined ? { key } : {}),
-      });
+    if (closed) throw closedError(method, key);
     try {
       return (await connection).client;
     } catch (error) {
       throw redisError('redis', method, error, key);
     }
   };
+  const toBytes = (value: Buffer) => new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 
   return {
     specificationVersion: 'v1',
@@ -54,12 +67,29 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions = {}): Red
       return (await connection).client;
     },
     async get(key: string, _options?: StoreCallOptions) {
-      const client = await use('get', key);
+      const client = connected && !closed ? connected : await use('get', key);
       try {
         const value = (await client.callBuffer('GET', prefix + key)) as Buffer | null;
-        return value ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : undefined;
+        return value ? toBytes(value) : undefined;
       } catch (error) {
         throw redisError('redis', 'get', error, key);
+      }
+    },
+    /** One `MGET`: a single round trip and one consistent snapshot of the keys. */
+    async getMany(keys: readonly string[], _options?: StoreCallOptions) {
+      if (keys.length === 0) {
+        if (closed) throw closedError('getMany');
+        return [];
+      }
+      const client = connected && !closed ? connected : await use('getMany');
+      try {
+        const values = (await client.callBuffer(
+          'MGET',
+          ...keys.map((key) => prefix + key),
+        )) as Array<Buffer | null>;
+        return values.map((value) => (value ? toBytes(value) : undefined));
+      } catch (error) {
+        throw redisError('redis', 'getMany', error);
       }
     },
     async set(

@@ -174,6 +174,46 @@ describe('response cache over Redis', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("a flush or invalidation by one replica is honoured by the other's very next lookup", async () => {
+    const keyPrefix = prefix('rc-gen');
+    const embedder = createHashingEmbedder({ dimensions: 64 });
+    const make = () =>
+      createResponseCache({
+        store: createRedisCacheStore({ url, keyPrefix: `${keyPrefix}kv:` }),
+        vectorStore: createRedisVectorStore({
+          url,
+          dimensions: 64,
+          keyPrefix: `${keyPrefix}vec:`,
+          feedBlockMs: 200,
+        }),
+        embedder,
+        // Far longer than the test: only the generations read with the entries can reveal a flush.
+        generationRefreshMs: 3_600_000,
+      });
+    const [a, b] = [make(), make()];
+    const question = 'What is the chemical symbol for gold?';
+    const paraphrase = 'what is the chemical symbol for gold please';
+    try {
+      await a.store(context(question), completion('Au'));
+      expect((await b.lookup(context(question)))?.kind).toBe('exact');
+      await until(async () => (await b.lookup(context(paraphrase)))?.kind === 'semantic');
+
+      await a.flush();
+      expect(await b.lookup(context(question))).toBeUndefined();
+      expect(await b.lookup(context(paraphrase))).toBeUndefined();
+
+      await b.store(context(question), completion('Au (79)'));
+      expect((await a.lookup(context(question)))?.completion.choices[0]?.message.content).toBe('Au (79)');
+      await until(async () => (await a.lookup(context(paraphrase)))?.kind === 'semantic');
+      await b.invalidate({ decision: 'd' });
+      expect(await a.lookup(context(question))).toBeUndefined();
+      expect(await a.lookup(context(paraphrase))).toBeUndefined();
+      expect(a.stats().errors).toEqual({ lookup: 0, store: 0, embed: 0, invalidate: 0 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it.skipIf(!redisServerInstalled)(
     'Redis stopped mid-run: requests keep flowing as misses, nothing crashes, the cache recovers',
     async () => {

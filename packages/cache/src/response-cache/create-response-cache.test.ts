@@ -361,17 +361,217 @@ describe('createResponseCache: invalidate and flush', () => {
     expect(cache.stats()).toMatchObject({ invalidations: 4, flushes: 1 });
   });
 
-  it('generations written by one replica reach another through the shared store after the refresh interval', async () => {
+  it("a flush or invalidation on one replica is honoured by the other's next lookup, with no refresh delay", async () => {
     const time = createManualTime();
     const shared = createMemoryCacheStore({ clock: time });
-    const replicaA = createResponseCache({ store: shared, clock: time, generationRefreshMs: 1000 });
-    const replicaB = createResponseCache({ store: shared, clock: time, generationRefreshMs: 1000 });
+    const vectors = createMemoryVectorStore({ dimensions: 128, clock: time });
+    const embedder = createHashingEmbedder({ dimensions: 128 });
+    // A refresh interval far longer than the test: only the lookup's own generation check can see the change.
+    const replica = () =>
+      createResponseCache({
+        store: shared,
+        vectorStore: vectors,
+        embedder,
+        clock: time,
+        generationRefreshMs: 3_600_000,
+      });
+    const [replicaA, replicaB] = [replica(), replica()];
+    const question = 'What is the tallest mountain on Earth?';
+    const paraphrase = 'what is the tallest mountain on earth please';
+    await replicaA.store(context(question), completion('Everest'));
+    expect((await replicaB.lookup(context(question)))?.kind).toBe('exact');
+    expect((await replicaB.lookup(context(paraphrase)))?.kind).toBe('semantic');
+
+    await replicaA.flush();
+    expect(await replicaB.lookup(context(question))).toBeUndefined();
+    expect(await replicaB.lookup(context(paraphrase))).toBeUndefined();
+    expect(
+      await replicaB.lookup(context(paraphrase, { plugin: plugin({ mode: 'semantic' }) })),
+    ).toBeUndefined();
+
+    await replicaB.store(context(question), completion('Everest, 8849 m'));
+    expect((await replicaA.lookup(context(question)))?.completion.choices[0]?.message.content).toBe(
+      'Everest, 8849 m',
+    );
+    await replicaB.invalidate({ decision: 'math' });
+    expect(await replicaA.lookup(context(question))).toBeUndefined();
+    await replicaA.store(context(question), completion('again'));
+    await replicaA.invalidate({ scope: { kind: 'user', id: 'alice' } });
+    expect(
+      await replicaB.lookup(context(paraphrase, { plugin: plugin({ mode: 'semantic' }) })),
+    ).toBeUndefined();
+    expect(replicaB.stats()).toMatchObject({ hits: 2, errors: { lookup: 0 } });
+  });
+
+  it('a replica with outdated generations re-keys and finds the entry written under the new ones', async () => {
+    const time = createManualTime();
+    const shared = createMemoryCacheStore({ clock: time });
+    const vectors = createMemoryVectorStore({ dimensions: 128, clock: time });
+    const embedder = createHashingEmbedder({ dimensions: 128 });
+    const replica = () =>
+      createResponseCache({
+        store: shared,
+        vectorStore: vectors,
+        embedder,
+        clock: time,
+        generationRefreshMs: 3_600_000,
+      });
+    const [replicaA, replicaB] = [replica(), replica()];
+    // A learns the current generations, then B flushes and writes anew.
+    expect(await replicaA.lookup(context('Which planet is largest?'))).toBeUndefined();
+    await replicaB.flush();
+    await replicaB.store(context('Which planet is largest?'), completion('Jupiter'));
+    expect((await replicaA.lookup(context('Which planet is largest?')))?.kind).toBe('exact');
+    expect(
+      (
+        await replicaA.lookup(
+          context('which planet is largest please', { plugin: plugin({ mode: 'semantic' }) }),
+        )
+      )?.kind,
+    ).toBe('semantic');
+  });
+
+  it('a store without getMany gets the same guarantees through concurrent gets', async () => {
+    const time = createManualTime();
+    const inner = createMemoryCacheStore({ clock: time });
+    const shared: CacheStoreV1 = {
+      specificationVersion: 'v1',
+      name: 'plain',
+      get: (key) => inner.get(key),
+      set: (key, value, options) => inner.set(key, value, options),
+      delete: (key) => inner.delete(key),
+      close: () => inner.close(),
+    };
+    const replicaA = createResponseCache({ store: shared, clock: time, generationRefreshMs: 3_600_000 });
+    const replicaB = createResponseCache({ store: shared, clock: time, generationRefreshMs: 3_600_000 });
     await replicaA.store(context('q'), completion('a'));
     expect(await replicaB.lookup(context('q'))).toBeDefined();
     await replicaA.flush();
-    expect(await replicaA.lookup(context('q'))).toBeUndefined();
-    await time.advance(1001);
     expect(await replicaB.lookup(context('q'))).toBeUndefined();
+  });
+
+  it('a lookup reads the store once for an exact hit and twice for a semantic hit, whatever the mode', async () => {
+    const time = createManualTime();
+    const inner = createMemoryCacheStore({ clock: time });
+    const reads = { get: 0, getMany: 0 };
+    const counting: CacheStoreV1 = {
+      specificationVersion: 'v1',
+      name: 'counting',
+      get: (key) => {
+        reads.get++;
+        return inner.get(key);
+      },
+      getMany: (keys) => {
+        reads.getMany++;
+        return inner.getMany(keys);
+      },
+      set: (key, value, options) => inner.set(key, value, options),
+      delete: (key) => inner.delete(key),
+      close: () => inner.close(),
+    };
+    const cache = createResponseCache({
+      store: counting,
+      vectorStore: createMemoryVectorStore({ dimensions: 128, clock: time }),
+      embedder: createHashingEmbedder({ dimensions: 128 }),
+      clock: time,
+    });
+    const question = 'How many bones are in the adult human body?';
+    await cache.store(context(question), completion('206'));
+    const count = async (lookup: () => Promise<unknown>) => {
+      reads.get = 0;
+      reads.getMany = 0;
+      const result = await lookup();
+      return { result, reads: reads.get + reads.getMany, viaGet: reads.get };
+    };
+    for (const mode of ['exact', 'exact_then_semantic', 'semantic'] as const) {
+      const exact = await count(() => cache.lookup(context(question, { plugin: plugin({ mode }) })));
+      expect(exact.result).toBeDefined();
+      // semantic mode finds the exact duplicate through the index: first read + candidates.
+      expect(exact.reads).toBe(mode === 'semantic' ? 2 : 1);
+      expect(exact.viaGet).toBe(0);
+    }
+    for (const mode of ['exact_then_semantic', 'semantic'] as const) {
+      const semantic = await count(() =>
+        cache.lookup(
+          context('how many bones are in the adult human body please', { plugin: plugin({ mode }) }),
+        ),
+      );
+      expect((semantic.result as { kind: string }).kind).toBe('semantic');
+      expect(semantic.reads).toBe(2);
+    }
+    const nothingNear = await count(() => cache.lookup(context('Who painted the Mona Lisa?')));
+    expect(nothingNear.result).toBeUndefined();
+    expect(nothingNear.reads).toBe(1);
+  });
+});
+
+describe('createResponseCache: search before the exact answer only when reads are slow', () => {
+  const delayed = <T>(value: T, ms: number) =>
+    new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+  const run = async (readDelayMs: number, embedDelayMs: number) => {
+    const inner = createMemoryCacheStore();
+    const store: CacheStoreV1 = {
+      specificationVersion: 'v1',
+      name: 'delayed',
+      get: async (key) => delayed(await inner.get(key), readDelayMs),
+      getMany: async (keys) => delayed(await inner.getMany(keys), readDelayMs),
+      set: (key, value, options) => inner.set(key, value, options),
+      delete: (key) => inner.delete(key),
+      close: () => inner.close(),
+    };
+    const hashing = createHashingEmbedder({ dimensions: 128 });
+    const vectors = createMemoryVectorStore({ dimensions: 128 });
+    let searches = 0;
+    const cache = createResponseCache({
+      store,
+      vectorStore: {
+        ...vectors,
+        query: (query, options) => {
+          searches++;
+          return vectors.query(query, options);
+        },
+      },
+      embedder: {
+        ...hashing,
+        doEmbed: async (input) => delayed(await hashing.doEmbed(input), embedDelayMs),
+      },
+    });
+    await cache.store(context('What is the speed of sound in air?'), completion('343 m/s'));
+    await cache.store(context('What is the boiling point of ethanol?'), completion('78 C'));
+    // A semantic hit measures both a read and a search.
+    expect((await cache.lookup(context('what is the speed of sound in air please')))?.kind).toBe('semantic');
+    searches = 0;
+    const exact = await cache.lookup(context('What is the boiling point of ethanol?'));
+    expect(exact?.kind).toBe('exact');
+    return searches;
+  };
+
+  it('a run of exact hits never searches, before or after its reads are timed', async () => {
+    const vectors = createMemoryVectorStore({ dimensions: 128 });
+    let searches = 0;
+    const cache = createResponseCache({
+      store: createMemoryCacheStore(),
+      vectorStore: {
+        ...vectors,
+        query: (query, options) => {
+          searches++;
+          return vectors.query(query, options);
+        },
+      },
+      embedder: createHashingEmbedder({ dimensions: 128 }),
+    });
+    await cache.store(context('Name the largest ocean on Earth'), completion('Pacific'));
+    for (let index = 0; index < 5; index++)
+      expect((await cache.lookup(context('Name the largest ocean on Earth')))?.kind).toBe('exact');
+    expect(searches).toBe(0);
+  });
+
+  it('a fast store: an exact hit is answered without a vector search', async () => {
+    expect(await run(0, 15)).toBe(0);
+  });
+
+  it('a slow store: the vector search runs while the exact read is in flight, and the exact hit still wins', async () => {
+    expect(await run(15, 0)).toBe(1);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   type ResponseCacheContext,
   type ResponseCacheHit,
   type ResponseCacheV1,
+  type VectorMatch,
   type VectorStoreV1,
 } from '@semroute/core';
 import { type Clock, systemClock } from '../internal/clock.js';
@@ -63,7 +64,11 @@ export interface CreateResponseCacheOptions {
   readonly keyPrefix?: string;
   /** Completions larger than this (bytes, encoded) are not stored (default 1 MiB). */
   readonly maxEntryBytes?: number;
-  /** How long a replica trusts its copy of the invalidation generations (default 1000 ms). */
+  /**
+   * How long a replica trusts its copy of the invalidation generations when *writing* (default
+   * 1000 ms). Lookups never trust it: they read the generations in the same store round trip as
+   * the entry, so a flush or invalidation by any replica is honoured by the next lookup.
+   */
   readonly generationRefreshMs?: number;
   /** When the scope's identity header is missing: share an `anonymous` namespace (default) or skip caching. */
   readonly onMissingIdentity?: 'anonymous' | 'skip';
@@ -138,6 +143,17 @@ interface StoredEntry {
   readonly completion: ChatCompletion;
 }
 
+/** What a request is cached under, before the invalidation generations are known. */
+interface Resolved {
+  readonly scope: string;
+  readonly control: CacheControl;
+  readonly exactFingerprint: string;
+  readonly compatibility: string;
+  readonly query: string;
+  /** Generation names of the request's partition: epoch, decision, scope. */
+  readonly generationNames: readonly [string, string, string];
+}
+
 interface Prepared {
   readonly partition: string;
   readonly entryId: string;
@@ -145,6 +161,17 @@ interface Prepared {
   readonly query: string;
   readonly control: CacheControl;
 }
+
+/** A promise's outcome as a value: lets a lookup start reads early and inspect them later. */
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+/** Re-keyings a lookup tolerates when the generations change under it, before it gives up (a miss). */
+const MAX_LOOKUP_ATTEMPTS = 3;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -189,18 +216,61 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
     }
   };
 
-  // Invalidation generations, cached locally for `refreshMs`.
+  // Invalidation generations (epoch, per decision, per scope) are part of every entry key, so a
+  // bump makes the old entries unreachable. Each replica keeps its last-seen values here. A
+  // lookup keys the request with them and reads the generations in the same store snapshot
+  // (`getMany`, one round trip) as the entries; it serves an entry only when the snapshot agrees
+  // with the values the key was built from, and otherwise re-keys with the snapshot's values.
+  // A flush or invalidation on any replica is therefore honoured by the next lookup everywhere,
+  // without a separate round trip. Writes use the local copy for up to `refreshMs`: a write keyed
+  // under an old generation lands in an unreachable partition, which wastes it but never serves it.
   const generations = new Map<string, { value: string; fetchedAt: number }>();
   const generationKey = (name: string) => `${prefix}gen:${name}`;
-  const readGeneration = async (name: string, signal?: AbortSignal): Promise<string> => {
-    const cached = generations.get(name);
+  const knownGeneration = (name: string) => generations.get(name)?.value ?? '0';
+  const readMany = (
+    keys: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Array<Uint8Array | undefined>> => {
+    const callOptions = signal ? { signal } : undefined;
+    return store.getMany
+      ? store.getMany(keys, callOptions)
+      : Promise.all(keys.map((key) => store.get(key, callOptions)));
+  };
+  /**
+   * Records the generations a store snapshot holds and says whether they equal `used`. A store
+   * that lost a generation key (eviction, restart) must not resurrect flushed entries: a missing
+   * key keeps the value this replica knows.
+   */
+  const observeGenerations = (
+    names: readonly string[],
+    snapshot: ReadonlyArray<Uint8Array | undefined>,
+    used: readonly string[],
+  ): boolean => {
     const now = clock.now();
-    if (cached && now - cached.fetchedAt < refreshMs) return cached.value;
-    const bytes = await store.get(generationKey(name), signal ? { signal } : undefined);
-    // A store that lost the key (eviction, restart) must not resurrect flushed entries: keep ours.
-    const value = bytes ? decoder.decode(bytes) : (cached?.value ?? '0');
-    generations.set(name, { value, fetchedAt: now });
-    return value;
+    let unchanged = true;
+    names.forEach((name, index) => {
+      const bytes = snapshot[index];
+      const value = bytes ? decoder.decode(bytes) : knownGeneration(name);
+      generations.set(name, { value, fetchedAt: now });
+      if (value !== used[index]) unchanged = false;
+    });
+    return unchanged;
+  };
+  const readGenerations = async (
+    names: readonly string[],
+    signal?: AbortSignal,
+    fresh = false,
+  ): Promise<string[]> => {
+    const now = clock.now();
+    const stale = names.some((name) => {
+      const cached = generations.get(name);
+      return fresh || !cached || now - cached.fetchedAt >= refreshMs;
+    });
+    if (stale) {
+      const snapshot = await readMany(names.map(generationKey), signal);
+      observeGenerations(names, snapshot, []);
+    }
+    return names.map(knownGeneration);
   };
   let generationCounter = 0;
   const bumpGeneration = async (name: string) => {
@@ -239,24 +309,31 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
     return cap !== undefined && ttl > 0 ? Math.min(ttl, cap) : ttl;
   };
 
-  /** Resolves the identity of a request; `undefined` with a reason when it must not be cached. */
-  const prepare = async (
-    context: ResponseCacheContext,
-    signal?: AbortSignal,
-  ): Promise<Prepared | { skip: string }> => {
+  /** Resolves what a request is cached under, or why it must not be cached. No I/O. */
+  const resolveRequest = (context: ResponseCacheContext): Resolved | { skip: string } => {
     const plugin = context.plugin;
     if (!plugin.enabled) return { skip: 'disabled' };
     if (plugin.ttl_seconds === 0) return { skip: 'ttl-zero' };
     const scope = scopeNamespace(context);
     if (scope === undefined) return { skip: 'missing-identity' };
-    const control = parseCacheControl(context.headers, plugin);
     const identity = requestIdentity(context.request);
-    const [epoch, decisionGeneration, scopeGeneration] = await Promise.all([
-      readGeneration('epoch', signal),
-      readGeneration(`decision:${context.decision}`, signal),
-      readGeneration(`scope:${scope}`, signal),
-    ]);
-    const revision = plugin.revision ?? {};
+    return {
+      scope,
+      control: parseCacheControl(context.headers, plugin),
+      exactFingerprint: identity.exactFingerprint,
+      compatibility: identity.compatibilityFingerprint.slice(0, 32),
+      query: identity.semanticQuery,
+      generationNames: ['epoch', `decision:${context.decision}`, `scope:${scope}`],
+    };
+  };
+
+  /** The partition and entry id of a resolved request under the given generations. */
+  const keyRequest = (
+    context: ResponseCacheContext,
+    resolved: Resolved,
+    generationValues: readonly string[],
+  ): Prepared => {
+    const revision = context.plugin.revision ?? {};
     const partition = sha256(
       JSON.stringify([
         context.recipe,
@@ -264,34 +341,40 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
         context.requestedModel,
         context.selectedModel,
         context.stream ? 'openai:stream' : 'openai:body',
-        scope,
+        resolved.scope,
         context.policyFingerprint,
         String(revision.cache_epoch ?? ''),
         revision.model_revision ?? '',
         revision.prompt_revision ?? '',
         revision.policy_revision ?? '',
-        epoch,
-        decisionGeneration,
-        scopeGeneration,
+        ...generationValues,
       ]),
     ).slice(0, 32);
     return {
       partition,
-      entryId: `${partition}:${identity.exactFingerprint}`,
-      compatibility: identity.compatibilityFingerprint.slice(0, 32),
-      query: identity.semanticQuery,
-      control,
+      entryId: `${partition}:${resolved.exactFingerprint}`,
+      compatibility: resolved.compatibility,
+      query: resolved.query,
+      control: resolved.control,
     };
+  };
+
+  /** Resolves and keys a request for a write (`fresh`: re-read the generations first). */
+  const prepare = async (
+    context: ResponseCacheContext,
+    signal?: AbortSignal,
+    fresh = false,
+  ): Promise<Prepared | { skip: string }> => {
+    const resolved = resolveRequest(context);
+    if ('skip' in resolved) return resolved;
+    const generationValues = await readGenerations(resolved.generationNames, signal, fresh);
+    return keyRequest(context, resolved, generationValues);
   };
 
   const entryKey = (entryId: string) => `${prefix}e:${entryId}`;
 
-  const readEntry = async (
-    entryId: string,
-    control: CacheControl,
-    signal?: AbortSignal,
-  ): Promise<StoredEntry | undefined> => {
-    const bytes = await store.get(entryKey(entryId), signal ? { signal } : undefined);
+  /** An entry from its stored bytes, or `undefined` when absent, corrupt, expired or too old for max-age. */
+  const decodeEntry = (bytes: Uint8Array | undefined, control: CacheControl): StoredEntry | undefined => {
     if (!bytes) return undefined;
     let entry: StoredEntry;
     try {
@@ -328,30 +411,52 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
   const semanticEnabled = (context: ResponseCacheContext) =>
     context.plugin.mode !== 'exact' && vectorStore !== undefined && embedder !== undefined;
 
+  // Running estimates (EWMA, ms) of a store read and of embedding + vector search. In
+  // `exact_then_semantic` mode they decide whether the search starts before the exact answer is
+  // in: only when a read takes longer than the search, so that searching early costs an exact hit
+  // nothing. Against a nearby Redis (a read ≈ 0.03 ms, a search ≈ 0.2 ms) the lookup waits for
+  // the exact answer; against a distant one it searches while the read is in flight.
+  const estimates = { read: 0, search: 0 };
+  const sample = (name: 'read' | 'search', startedAt: number) => {
+    const elapsed = performance.now() - startedAt;
+    estimates[name] = estimates[name] === 0 ? elapsed : estimates[name] + (elapsed - estimates[name]) * 0.1;
+  };
+
+  /**
+   * A lookup's store reads (each one round trip):
+   *
+   * 1. The first read: the partition's generations, plus the exact entry unless the mode is
+   *    `semantic` (a `semantic` lookup finds the exact duplicate through the vector index anyway).
+   * 2. With a semantic tier, embedding and vector search (local CPU work for the memory and Redis
+   *    stores). In `semantic` mode, and in `exact_then_semantic` mode when reads are slower than
+   *    searches, they run while the first read is in flight; otherwise after an exact miss.
+   * 3. The first read decides first (an exact hit wins over a semantic one); then the candidates'
+   *    entries are read, with the generations again, in one more read and checked in score order.
+   *
+   * So an exact hit costs one round trip, and a semantic hit the search plus one round trip in
+   * `semantic` mode (two in `exact_then_semantic` mode against a nearby store). Whenever a
+   * snapshot's generations differ from those the keys were built from (another replica flushed
+   * or invalidated), the lookup re-keys with the snapshot's values and starts over, at most
+   * `MAX_LOOKUP_ATTEMPTS` times.
+   */
   const lookup = async (
     context: ResponseCacheContext,
     callOptions?: { readonly signal?: AbortSignal },
   ): Promise<ResponseCacheLookupHit | undefined> => {
     const signal = callOptions?.signal;
     counters.lookups++;
-    let prepared: Prepared | { skip: string };
-    try {
-      prepared = await prepare(context, signal);
-    } catch (error) {
-      failure('lookup', context, error);
-      counters.misses++;
-      return undefined;
-    }
-    if ('skip' in prepared || prepared.control.bypass || prepared.control.noCache) {
+    const resolved = resolveRequest(context);
+    if ('skip' in resolved || resolved.control.bypass || resolved.control.noCache) {
       counters.lookupsSkipped++;
       emit({
         name: 'cache-skip',
         decision: context.decision,
-        reason: 'skip' in prepared ? prepared.skip : prepared.control.bypass ? 'bypass' : 'no-cache',
+        reason: 'skip' in resolved ? resolved.skip : resolved.control.bypass ? 'bypass' : 'no-cache',
       });
       return undefined;
     }
-    const { entryId, control, partition, compatibility, query } = prepared;
+    const { control, query, generationNames: names } = resolved;
+    const generationKeys = names.map(generationKey);
     const hit = (
       entry: StoredEntry,
       key: string,
@@ -364,61 +469,110 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
       emit({ name: 'cache-hit', decision: context.decision, kind, similarity });
       return { completion: entry.completion, kind, similarity, key, ageMs: clock.now() - entry.createdAt };
     };
-    const mode = context.plugin.mode;
-    try {
-      if (mode !== 'semantic' || !semanticEnabled(context)) {
-        const entry = await readEntry(entryId, control, signal);
-        if (entry) return hit(entry, entryId, 'exact', 1);
-      }
-    } catch (error) {
-      failure('lookup', context, error);
+    const miss = (): undefined => {
+      counters.misses++;
+      emit({ name: 'cache-miss', decision: context.decision });
+      return undefined;
+    };
+    /** A failed operation: counted (and thrown under `onError: 'error'`), then a miss. */
+    const failed = (operation: 'lookup' | 'embed', error: unknown): undefined => {
+      failure(operation, context, error);
       counters.misses++;
       return undefined;
-    }
-    if (semanticEnabled(context) && query.length > 0) {
-      let vector: Float32Array;
-      try {
-        vector = await embed(query, signal);
-      } catch (error) {
-        failure('embed', context, error);
-        counters.misses++;
-        return undefined;
+    };
+    const exactTier = context.plugin.mode !== 'semantic' || !semanticEnabled(context);
+    const semanticTier = semanticEnabled(context) && query.length > 0;
+    // Computed once per lookup: a re-keyed attempt reuses it.
+    let embedding: Promise<Settled<Float32Array>> | undefined;
+    const STALE = Symbol('stale');
+    const CONTINUE = Symbol('continue');
+
+    for (let attempt = 0; attempt < MAX_LOOKUP_ATTEMPTS; attempt++) {
+      const used = names.map(knownGeneration);
+      const { entryId, partition, compatibility } = keyRequest(context, resolved, used);
+      // Until a search has been timed (a run of exact hits never searches), wait for the exact answer.
+      const searchEarly =
+        semanticTier && (!exactTier || (estimates.search > 0 && estimates.read > estimates.search));
+      const readStartedAt = performance.now();
+      const firstRead = settle(
+        readMany(exactTier ? [...generationKeys, entryKey(entryId)] : generationKeys, signal),
+      );
+      /** The first read's verdict: a hit, a miss/failure to return, STALE, or CONTINUE to the semantic tier. */
+      const judgeFirstRead = async (): Promise<
+        ResponseCacheLookupHit | undefined | typeof STALE | typeof CONTINUE
+      > => {
+        const outcome = await firstRead;
+        if (!outcome.ok) return failed('lookup', outcome.error);
+        if (!observeGenerations(names, outcome.value, used)) return STALE;
+        const entry = exactTier ? decodeEntry(outcome.value[names.length], control) : undefined;
+        return entry ? hit(entry, entryId, 'exact', 1) : CONTINUE;
+      };
+      if (!searchEarly) {
+        const verdict = await judgeFirstRead();
+        sample('read', readStartedAt);
+        if (verdict === STALE) continue;
+        if (verdict !== CONTINUE) return verdict;
+        if (!semanticTier) return miss();
       }
-      try {
-        const matches = await (vectorStore as VectorStoreV1).query(
-          {
-            vector,
-            topK: semanticTopK,
-            minScore: context.plugin.semantic.similarity_threshold,
-            filter: { p: partition, c: compatibility },
-          },
-          signal ? { signal } : undefined,
+
+      const searchStartedAt = performance.now();
+      embedding ??= settle(embed(query, signal));
+      const embedded = await embedding;
+      let search: Settled<readonly VectorMatch[]> | undefined;
+      if (embedded.ok) {
+        search = await settle(
+          (vectorStore as VectorStoreV1).query(
+            {
+              vector: embedded.value,
+              topK: semanticTopK,
+              minScore: context.plugin.semantic.similarity_threshold,
+              filter: { p: partition, c: compatibility },
+            },
+            signal ? { signal } : undefined,
+          ),
         );
-        for (const match of matches) {
-          const entry = await readEntry(match.id, control, signal);
-          if (entry && numberGuard && match.id !== entryId && !numbersMatch(entry.query, query)) {
-            counters.guardedMisses++;
-            continue;
-          }
-          if (entry)
-            return hit(
-              entry,
-              match.id,
-              match.id === entryId ? 'exact' : 'semantic',
-              Math.min(1, match.score),
-            );
-          // The entry is gone (evicted or expired) or too old for max-age: drop a dangling vector.
-          if (control.maxAgeSeconds === undefined) await (vectorStore as VectorStoreV1).delete([match.id]);
-        }
-      } catch (error) {
-        failure('lookup', context, error);
-        counters.misses++;
-        return undefined;
+        sample('search', searchStartedAt);
       }
+      // The first read decides before any semantic failure is reported: an exact hit wins.
+      if (searchEarly) {
+        const verdict = await judgeFirstRead();
+        if (verdict === STALE) continue;
+        if (verdict !== CONTINUE) return verdict;
+      }
+      if (!embedded.ok) return failed('embed', embedded.error);
+      if (!search?.ok) return failed('lookup', search?.error);
+      const matches = search.value;
+      if (matches.length === 0) return miss();
+      // The candidates' entries, with the generations again, in one read.
+      const candidatesStartedAt = performance.now();
+      const candidates = await settle(
+        readMany([...generationKeys, ...matches.map((match) => entryKey(match.id))], signal),
+      );
+      sample('read', candidatesStartedAt);
+      if (!candidates.ok) return failed('lookup', candidates.error);
+      if (!observeGenerations(names, candidates.value, used)) continue;
+      const dangling: string[] = [];
+      let found: ResponseCacheLookupHit | undefined;
+      for (const [index, match] of matches.entries()) {
+        const entry = decodeEntry(candidates.value[names.length + index], control);
+        if (!entry) {
+          // Gone (evicted or expired): drop the dangling vector. Too old for max-age: keep it.
+          if (control.maxAgeSeconds === undefined) dangling.push(match.id);
+          continue;
+        }
+        if (numberGuard && match.id !== entryId && !numbersMatch(entry.query, query)) {
+          counters.guardedMisses++;
+          continue;
+        }
+        found = hit(entry, match.id, match.id === entryId ? 'exact' : 'semantic', Math.min(1, match.score));
+        break;
+      }
+      // Housekeeping, off the lookup's path; a failure only leaves the vector for the next lookup.
+      if (dangling.length > 0) void (vectorStore as VectorStoreV1).delete(dangling).catch(() => undefined);
+      return found ?? miss();
     }
-    counters.misses++;
-    emit({ name: 'cache-miss', decision: context.decision });
-    return undefined;
+    // The generations changed under every attempt (an invalidation storm): a miss is always safe.
+    return miss();
   };
 
   const skipStore = (context: ResponseCacheContext, reason: string) => {
@@ -528,7 +682,7 @@ export function createResponseCache(options: CreateResponseCacheOptions): Respon
           let entryId: string;
           if ('key' in target) entryId = target.key;
           else {
-            const prepared = await prepare(target.context);
+            const prepared = await prepare(target.context, undefined, true);
             if ('skip' in prepared) return;
             entryId = prepared.entryId;
           }

@@ -10,11 +10,15 @@ import { resolve } from 'node:path';
 import {
   createRouter,
   DEFAULT_PORTS,
+  type EmbeddingBackendV1,
   type Logger,
   type ParsedRouterConfig,
   type ResponseCacheV1,
   type Router,
+  type RouterConfig,
+  type SignalProviderV1,
 } from '@semroute/core';
+import type { ResponseCacheAdminV1 } from '@semroute/server';
 import type { CliIo } from '../cli-io.js';
 import { loadSignalProviders, resolveModelsDir } from '../signal-providers.js';
 
@@ -53,10 +57,20 @@ function portOf(value: number | undefined, fallback: number): number | undefined
   return port === 0 ? undefined : port;
 }
 
+/** The classifier signal provider's model loader, when the router has one (`loaderFor`). */
+interface LoaderSharingProvider {
+  loaderFor(config: RouterConfig): {
+    loadEmbedder(reference: { readonly model: string }): Promise<{ readonly backend: EmbeddingBackendV1 }>;
+  };
+}
+const sharesLoader = (provider: SignalProviderV1): provider is SignalProviderV1 & LoaderSharingProvider =>
+  typeof (provider as Partial<LoaderSharingProvider>).loaderFor === 'function';
+
 async function buildResponseCache(
   parsed: ParsedRouterConfig,
   io: CliIo,
-): Promise<ResponseCacheV1 | undefined> {
+  signalProviders: readonly SignalProviderV1[],
+): Promise<{ readonly cache: ResponseCacheV1; readonly admin: ResponseCacheAdminV1 } | undefined> {
   const store = parsed.config.global.stores.response_cache;
   const routing = [parsed.config.routing, ...parsed.config.recipes.map((recipe) => recipe.routing)];
   const plugins = routing
@@ -67,26 +81,41 @@ async function buildResponseCache(
   const semantic = plugins.some(
     (plugin) => plugin.type === 'response_cache' && plugin.configuration.mode !== 'exact',
   );
-  if (!semantic) return cache.createResponseCacheFromConfig({ config: store });
+  if (!semantic) {
+    const exactOnly = cache.createResponseCacheFromConfig({ config: store });
+    return { cache: exactOnly, admin: exactOnly };
+  }
   const classifiers = await import('@semroute/classifiers');
+  const embeddingModel = store.embedding_model ?? classifiers.DEFAULT_MODEL_IDS.embedding;
+  // With learned signals, the classifier provider's loader already holds (or will hold) the
+  // embedding model: share that instance instead of loading a second copy. The router closes
+  // its providers and its cache together, so the shared model lives exactly as long as the cache.
+  const provider = signalProviders.find(sharesLoader);
+  if (provider) {
+    const embedder = (await provider.loaderFor(parsed.config).loadEmbedder({ model: embeddingModel }))
+      .backend;
+    const shared = cache.createResponseCacheFromConfig({ config: store, embedder });
+    return { cache: shared, admin: shared };
+  }
   const catalog = parsed.config.global.model_catalog;
   const loader = classifiers.createModelLoader({
     modelsDir: resolveModelsDir(parsed.config, io),
     backend: catalog.backend === 'wasm' ? 'wasm' : 'onnx',
   });
-  const embedder = (
-    await loader.loadEmbedder({ model: store.embedding_model ?? classifiers.DEFAULT_MODEL_IDS.embedding })
-  ).backend;
+  const embedder = (await loader.loadEmbedder({ model: embeddingModel })).backend;
   const responseCache = cache.createResponseCacheFromConfig({ config: store, embedder });
   // The embedder's loader belongs to this cache: a reload builds a new one, so close both together.
   return {
-    specificationVersion: 'v1',
-    lookup: (context, callOptions) => responseCache.lookup(context, callOptions),
-    store: (context, completion, callOptions) => responseCache.store(context, completion, callOptions),
-    close: async () => {
-      await responseCache.close?.();
-      await loader.close();
+    cache: {
+      specificationVersion: 'v1',
+      lookup: (context, callOptions) => responseCache.lookup(context, callOptions),
+      store: (context, completion, callOptions) => responseCache.store(context, completion, callOptions),
+      close: async () => {
+        await responseCache.close?.();
+        await loader.close();
+      },
     },
+    admin: responseCache,
   };
 }
 
@@ -106,6 +135,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
   });
   let listenersUp = false;
+  // Each router's response cache, for the management API's /api/v1/response-cache/* (the
+  // active router changes on reload; a WeakMap lets retired routers and their caches go).
+  const cacheAdmins = new WeakMap<Router, ResponseCacheAdminV1>();
   const operations = await server.startOperations({
     configPath,
     env,
@@ -124,13 +156,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ready: () => listenersUp,
     buildRouter: async (parsed, { telemetry, logger }) => {
       const signalProviders = await loadSignalProviders(parsed.config, io);
-      const responseCache = await buildResponseCache(parsed, io);
-      return createRouter({
+      const responseCache = await buildResponseCache(parsed, io, signalProviders);
+      const router = await createRouter({
         config: parsed.config,
         signalProviders,
         ...(responseCache
           ? {
-              responseCache: server.instrumentResponseCache(responseCache, {
+              responseCache: server.instrumentResponseCache(responseCache.cache, {
                 telemetry,
                 backend: parsed.config.global.stores.response_cache?.backend_type ?? 'memory',
               }),
@@ -138,7 +170,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           : {}),
         logger,
       });
+      if (responseCache) cacheAdmins.set(router, responseCache.admin);
+      return router;
     },
+    responseCache: () => cacheAdmins.get(operations.config.router.current()),
     classification,
   });
 

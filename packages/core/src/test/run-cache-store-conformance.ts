@@ -139,6 +139,24 @@ export function runCacheStoreConformance(options: CacheStoreConformanceOptions):
       });
     });
 
+    withStore(
+      'getMany (when implemented) answers in key order, undefined for missing and expired keys',
+      async (store) => {
+        if (!store.getMany) return;
+        const base = uniqueKey('many');
+        await store.set(`${base}:a`, bytes('a'));
+        await store.set(`${base}:c`, bytes('c'), { expiresAt: time.now() + 60_000 });
+        await store.set(`${base}:gone`, bytes('old'), { expiresAt: time.now() - 1000 });
+        const values = await store.getMany([`${base}:c`, `${base}:missing`, `${base}:a`, `${base}:gone`]);
+        assertEqual(values.length, 4, 'one answer per key');
+        assertBytes(values[0], bytes('c'), 'first key');
+        assertEqual(values[1], undefined, 'missing key');
+        assertBytes(values[2], bytes('a'), 'third key');
+        assertEqual(values[3], undefined, 'expired key');
+        assertEqual((await store.getMany([])).length, 0, 'no keys');
+      },
+    );
+
     conformanceCase(
       harness,
       skip,
@@ -157,6 +175,18 @@ export function runCacheStoreConformance(options: CacheStoreConformanceOptions):
           CacheStoreError.isInstance(error),
           `get after close must reject with CacheStoreError, got ${String(error)}`,
         );
+        if (store.getMany) {
+          error = undefined;
+          try {
+            await store.getMany([uniqueKey('closed')]);
+          } catch (caught) {
+            error = caught;
+          }
+          assert(
+            CacheStoreError.isInstance(error),
+            `getMany after close must reject with CacheStoreError, got ${String(error)}`,
+          );
+        }
       },
     );
   });

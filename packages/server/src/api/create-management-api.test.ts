@@ -615,3 +615,131 @@ describe('over real HTTP', () => {
     expect(config.router.inFlight()).toBe(0);
   });
 });
+
+describe('response cache operations', () => {
+  /** Records what the API asks of the cache; the cache's own behaviour is tested in @semroute/cache. */
+  const recordingCache = () => {
+    const calls: unknown[] = [];
+    let flushes = 0;
+    return {
+      calls,
+      cache: {
+        stats: () => ({ lookups: 3, hits: 2, misses: 1, flushes, hitRate: 2 / 3 }),
+        invalidate: async (target: unknown) => {
+          calls.push(target);
+        },
+        flush: async () => {
+          flushes++;
+        },
+      },
+    };
+  };
+  const auth = {
+    tokens: [
+      { token: 'reader-token', roles: ['read'] },
+      { token: 'writer-token', roles: ['config.write'] },
+    ],
+  };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('reports stats, invalidates by key, decision and scope, and flushes', async () => {
+    const { cache, calls } = recordingCache();
+    const { call } = await setup({ responseCache: () => cache });
+    expect(await (await call('/api/v1/response-cache/stats')).json()).toMatchObject({ lookups: 3, hits: 2 });
+    const post = (path: string, json?: unknown) =>
+      call(`/api/v1/response-cache/${path}`, { method: 'POST', ...(json !== undefined ? { json } : {}) });
+    const byKey = await post('invalidate', { key: 'abc:def' });
+    expect(byKey.status).toBe(200);
+    expect(await byKey.json()).toEqual({ invalidated: { key: 'abc:def' } });
+    expect((await post('invalidate', { decision: 'math' })).status).toBe(200);
+    expect((await post('invalidate', { scope: { kind: 'user', id: 'alice' } })).status).toBe(200);
+    expect((await post('invalidate', { scope: { kind: 'team' } })).status).toBe(200);
+    expect((await post('invalidate', { scope: { kind: 'global', id: 'ignored' } })).status).toBe(200);
+    expect(calls).toEqual([
+      { key: 'abc:def' },
+      { decision: 'math' },
+      { scope: { kind: 'user', id: 'alice' } },
+      { scope: { kind: 'team' } },
+      { scope: { kind: 'global' } },
+    ]);
+    expect(await (await post('flush')).json()).toEqual({ flushed: true });
+    expect(await (await call('/api/v1/response-cache/stats')).json()).toMatchObject({ flushes: 1 });
+  });
+
+  it('rejects bad JSON and invalid targets with 400, and answers 503 without a cache', async () => {
+    const { cache, calls } = recordingCache();
+    const { call } = await setup({ responseCache: () => cache });
+    const raw = (body: string) =>
+      call('/api/v1/response-cache/invalidate', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+    const badJson = await raw('{"key": ');
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toMatchObject({ error: { code: 'INVALID_JSON' } });
+    for (const body of [
+      {},
+      { key: 'a', decision: 'b' },
+      { key: '' },
+      { decision: 7 },
+      { scope: 'user' },
+      { scope: { kind: 'planet', id: 'x' } },
+      { scope: { kind: 'user', id: '' } },
+    ]) {
+      const response = await raw(JSON.stringify(body));
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'INVALID_INPUT' } });
+    }
+    expect(calls).toEqual([]);
+
+    const { call: without } = await setup();
+    const unavailable = await without('/api/v1/response-cache/stats');
+    expect(unavailable.status).toBe(503);
+    expect(await unavailable.json()).toMatchObject({ error: { code: 'RESPONSE_CACHE_UNAVAILABLE' } });
+    expect((await without('/api/v1/response-cache/flush', { method: 'POST' })).status).toBe(503);
+  });
+
+  it('needs the read permission for stats and config.write for invalidate and flush', async () => {
+    const { cache, calls } = recordingCache();
+    const { call } = await setup({ auth, responseCache: () => cache });
+    expect((await call('/api/v1/response-cache/stats')).status).toBe(401);
+    expect((await call('/api/v1/response-cache/stats', { headers: bearer('reader-token') })).status).toBe(
+      200,
+    );
+    const mutations = [
+      { path: '/api/v1/response-cache/invalidate', json: { decision: 'math' } },
+      { path: '/api/v1/response-cache/flush', json: undefined },
+    ];
+    for (const { path, json } of mutations) {
+      const init = { method: 'POST', ...(json !== undefined ? { json } : {}) };
+      expect((await call(path, init)).status).toBe(401);
+      expect((await call(path, { ...init, headers: bearer('wrong-token') })).status).toBe(401);
+      const forbidden = await call(path, { ...init, headers: bearer('reader-token') });
+      expect(forbidden.status).toBe(403);
+      expect(await forbidden.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+      expect((await call(path, { ...init, headers: bearer('writer-token') })).status).toBe(200);
+    }
+    expect(calls).toEqual([{ decision: 'math' }]);
+    expect(
+      await (await call('/api/v1/response-cache/stats', { headers: bearer('writer-token') })).json(),
+    ).toMatchObject({
+      flushes: 1,
+    });
+  });
+
+  it('documents the endpoints in the OpenAPI document with their permissions', async () => {
+    const { api } = await setup();
+    const paths = api.openapi.paths as Record<string, Record<string, Record<string, unknown>>>;
+    expect(paths['/api/v1/response-cache/stats']?.get).toMatchObject({ 'x-semroute-permission': 'read' });
+    expect(paths['/api/v1/response-cache/flush']?.post).toMatchObject({
+      'x-semroute-permission': 'config.write',
+    });
+    expect(paths['/api/v1/response-cache/invalidate']?.post).toMatchObject({
+      'x-semroute-permission': 'config.write',
+      requestBody: {
+        content: { 'application/json': { schema: { properties: { scope: expect.any(Object) } } } },
+      },
+    });
+  });
+});

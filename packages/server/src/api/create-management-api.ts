@@ -23,11 +23,29 @@ import type { ClassificationServiceV1, JailbreakDetection, PiiEntity } from './c
 import { mapBounded } from './map-bounded.js';
 import { buildOpenApiDocument } from './openapi-document.js';
 
+/** Target of `POST /api/v1/response-cache/invalidate` (the shape `@semroute/cache` accepts). */
+export type ResponseCacheInvalidation =
+  | { readonly key: string }
+  | { readonly decision: string }
+  | { readonly scope: { readonly kind: 'user' | 'team' | 'tenant' | 'global'; readonly id?: string } };
+
+/** The response-cache operations the API exposes (satisfied by `@semroute/cache`'s `ResponseCache`). */
+export interface ResponseCacheAdminV1 {
+  stats(): object;
+  invalidate(target: ResponseCacheInvalidation): Promise<void>;
+  flush(): Promise<void>;
+}
+
 export interface CreateManagementApiOptions {
   /** The router `/api/v1/eval`, `/v1/models` and `/info/models` use (a reloadable router in `serve`). */
   readonly router?: Router;
   /** Config lifecycle; without it `/config/*` answers 404. Its router is used when `router` is absent. */
   readonly config?: ConfigManager;
+  /**
+   * The active router's response cache (called per request: a reload swaps the cache); without
+   * one, `/api/v1/response-cache/*` answers 503.
+   */
+  readonly responseCache?: () => ResponseCacheAdminV1 | undefined;
   /** Classifiers; without one the classify endpoints answer 503. */
   readonly classification?: ClassificationServiceV1;
   /** Extra readiness check (e.g. "models loaded"); `/ready` is 503 until it and the classifiers are ready. */
@@ -173,6 +191,31 @@ export function createManagementApi(options: CreateManagementApiOptions): Manage
     return (implementation as (...args: never[]) => unknown).bind(classification) as NonNullable<
       ClassificationServiceV1[K]
     >;
+  }
+
+  function requireResponseCache(): ResponseCacheAdminV1 {
+    const cache = options.responseCache?.();
+    if (!cache)
+      throw new ApiError(503, 'RESPONSE_CACHE_UNAVAILABLE', 'the active config has no response cache');
+    return cache;
+  }
+
+  function invalidationOf(body: Record<string, unknown>): ResponseCacheInvalidation {
+    const given = ['key', 'decision', 'scope'].filter((field) => body[field] !== undefined);
+    if (given.length !== 1)
+      throw new ApiError(400, 'INVALID_INPUT', 'give exactly one of key, decision or scope');
+    if (body.key !== undefined) return { key: requireText(body, 'key') };
+    if (body.decision !== undefined) return { decision: requireText(body, 'decision') };
+    const scope = body.scope as Record<string, unknown> | null;
+    if (typeof scope !== 'object' || scope === null || Array.isArray(scope))
+      throw new ApiError(400, 'INVALID_INPUT', 'scope must be an object { kind, id }');
+    const kind = scope.kind;
+    if (kind !== 'user' && kind !== 'team' && kind !== 'tenant' && kind !== 'global')
+      throw new ApiError(400, 'INVALID_INPUT', 'scope.kind must be user, team, tenant or global');
+    if (kind === 'global') return { scope: { kind } };
+    // An omitted id targets the shared `anonymous` namespace of requests without the identity header.
+    if (scope.id === undefined) return { scope: { kind } };
+    return { scope: { kind, id: requireText(scope, 'id') } };
   }
 
   function isReady(): boolean {
@@ -860,6 +903,38 @@ export function createManagementApi(options: CreateManagementApiOptions): Manage
             ...(ifMatch ? { ifMatch } : {}),
           }),
         );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/response-cache/stats',
+      permission: 'read',
+      summary: 'Response cache counters: lookups, hits (exact, semantic), misses, stores, errors, hit rate',
+      tag: 'response-cache',
+      handler: () => json(requireResponseCache().stats()),
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/response-cache/invalidate',
+      permission: 'config.write',
+      summary:
+        'Drop one entry ({"key"}) or every entry of a decision ({"decision"}) or scope ({"scope": {"kind", "id"}})',
+      tag: 'response-cache',
+      handler: async (context) => {
+        const target = invalidationOf(await context.json());
+        await requireResponseCache().invalidate(target);
+        return json({ invalidated: target });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/response-cache/flush',
+      permission: 'config.write',
+      summary: 'Make every cached entry unreachable on every replica (bumps the cache epoch)',
+      tag: 'response-cache',
+      handler: async () => {
+        await requireResponseCache().flush();
+        return json({ flushed: true });
       },
     },
     {

@@ -50,6 +50,22 @@ const REQUEST_SCHEMAS: Record<string, unknown> = {
       dimension: { type: 'integer' },
     },
   },
+  '/api/v1/response-cache/invalidate': {
+    type: 'object',
+    description: 'Exactly one of key, decision or scope',
+    properties: {
+      key: { type: 'string', description: 'Entry key, as reported with a hit' },
+      decision: { type: 'string' },
+      scope: {
+        type: 'object',
+        required: ['kind'],
+        properties: {
+          kind: { enum: ['user', 'team', 'tenant', 'global'] },
+          id: { type: 'string', description: 'Identity; omitted: the anonymous namespace' },
+        },
+      },
+    },
+  },
   '/api/v1/similarity': {
     type: 'object',
     required: ['text1', 'text2'],

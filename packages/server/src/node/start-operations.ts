@@ -19,7 +19,11 @@ import {
 } from '@semroute/core';
 import type { ApiAuthOptions } from '../api/auth.js';
 import type { ClassificationServiceV1 } from '../api/classification-service.js';
-import { createManagementApi, type ManagementApi } from '../api/create-management-api.js';
+import {
+  createManagementApi,
+  type ManagementApi,
+  type ResponseCacheAdminV1,
+} from '../api/create-management-api.js';
 import { createJsonLogger, createRequestLogger, type RequestLogger } from '../logging/create-json-logger.js';
 import { type ConfigManager, createConfigManager } from '../reload/config-manager.js';
 import { createRouterTelemetry, type RouterTelemetry } from '../telemetry/create-router-telemetry.js';
@@ -42,6 +46,8 @@ export interface StartOperationsOptions {
   ) => Promise<Router>;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly classification?: ClassificationServiceV1;
+  /** The active router's response cache, for `/api/v1/response-cache/*` (called per request). */
+  readonly responseCache?: () => ResponseCacheAdminV1 | undefined;
   /** Extra readiness condition for `/ready` (e.g. "the ExtProc server is listening"). */
   readonly ready?: () => boolean;
   /** Overrides of `management_api.bind_address` / `port` (CLI flags `--api-bind`, `--api-port`). */
@@ -151,6 +157,7 @@ export async function startOperations(options: StartOperationsOptions): Promise<
   const api = createManagementApi({
     config: manager,
     ...(options.classification ? { classification: options.classification } : {}),
+    ...(options.responseCache ? { responseCache: options.responseCache } : {}),
     ...(options.ready ? { ready: options.ready } : {}),
     ...(auth ? { auth } : {}),
     telemetry,

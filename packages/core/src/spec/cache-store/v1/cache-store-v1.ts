@@ -19,6 +19,14 @@ export interface CacheStoreV1 {
   /** Store name, e.g. `memory`, `redis`. */
   readonly name: string;
   get(key: string, options?: StoreCallOptions): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: reads several keys in one round trip, answering in key order (`undefined` for a
+   * missing or expired key). Remote stores should read them atomically (one snapshot), as Redis
+   * `MGET` does: the response cache reads an entry together with the invalidation generations
+   * it was keyed under and trusts the pair only because they come from one snapshot. Without
+   * it, callers issue concurrent `get`s.
+   */
+  getMany?(keys: readonly string[], options?: StoreCallOptions): Promise<Array<Uint8Array | undefined>>;
   /** `expiresAt`: absolute Unix time in ms; `undefined` = no expiry. */
   set(
     key: string,
