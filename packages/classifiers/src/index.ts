@@ -70,6 +70,7 @@ export {
   type ModelTask,
   readModelFolder,
 } from './model/model-folder.js';
+export type { TokenizerImplementation } from './model/text-tokenizer.js';
 export {
   mergeEntitySpans,
   PATTERN_ENTITIES,

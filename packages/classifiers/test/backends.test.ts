@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import type { ClassifierBackendV1, EmbeddingBackendV1, TokenClassifierBackendV1 } from '@semroute/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxClassifier, createOnnxEmbedder, createOnnxTokenClassifier } from '../src/onnx/index.js';
+import { planLengthBuckets, TOKEN_BUCKET_RUN_COST } from '../src/runtime/length-buckets.js';
 import {
   createTransformersClassifier,
   createTransformersEmbedder,
@@ -102,6 +103,31 @@ describe('backend parity', () => {
       expect(Math.abs(span.score - results[1]!.spans.flat()[index]!.score)).toBeLessThan(1e-4);
       expect(Math.abs(span.score - results[2]!.spans.flat()[index]!.score)).toBeLessThan(1e-4);
     });
+  });
+
+  it('token classification: a mixed-length batch (split into length buckets) = each text alone, in order', async () => {
+    const long = `John Smith lives in Paris ${'and the cat sat on the mat '.repeat(30)}with Mary Jones.`;
+    const texts = ['John Smith lives in Paris.', long, 'The cat sat.', 'Mary Jones', long.slice(0, 40), 'hi'];
+    // The planner splits this batch (one ~200-token text among short ones).
+    expect(planLengthBuckets([6, 200, 4, 2, 9, 1], TOKEN_BUCKET_RUN_COST).length).toBeGreaterThan(1);
+    for (const backend of [
+      await createOnnxTokenClassifier({ model: models.tokens }),
+      await createWasmTokenClassifier({ model: models.tokens }),
+      await createTransformersTokenClassifier({ model: models.tokens }),
+    ]) {
+      const { spans } = await backend.doClassifyTokens({ texts });
+      expect(spans).toHaveLength(texts.length);
+      for (const [index, text] of texts.entries()) {
+        const alone = (await backend.doClassifyTokens({ texts: [text] })).spans[0]!;
+        expect(spans[index]!.map(({ label, start, end }) => ({ label, start, end }))).toEqual(
+          alone.map(({ label, start, end }) => ({ label, start, end })),
+        );
+        spans[index]!.forEach((span, k) => {
+          expect(Math.abs(span.score - alone[k]!.score)).toBeLessThan(1e-5);
+        });
+      }
+      expect(spans[1]!.length).toBeGreaterThan(0);
+    }
   });
 
   it('a BERT-shaped export ([CLS]/[SEP], token_type_ids, attention layers) loads unchanged on every backend', async () => {

@@ -11,6 +11,7 @@ import type {
   TokenSpan,
 } from '@semroute/core';
 import { type ModelDtype, type ModelFolder, type ModelTask, readModelFolder } from '../model/model-folder.js';
+import type { TokenizerImplementation } from '../model/text-tokenizer.js';
 import { createBatchQueue } from '../runtime/batch-queue.js';
 import type { OrtEngine } from '../runtime/ort-types.js';
 import type { Pooling } from '../runtime/post-process.js';
@@ -41,6 +42,13 @@ export interface ModelLoaderOptions {
   readonly allowRemoteModels?: boolean;
   /** Pooling for embedding models (default mean). */
   readonly pooling?: Pooling;
+  /**
+   * `auto` (default): texts for standard BERT WordPiece tokenizers go through the fast path
+   * (same ids and offsets as `@huggingface/tokenizers`); `library`: always the library. The
+   * transformers backend's classification and embedding pipelines tokenise inside
+   * transformers.js and are not affected.
+   */
+  readonly tokenizer?: TokenizerImplementation;
 }
 
 export interface ModelReference {
@@ -118,6 +126,12 @@ export function createModelLoader(options: ModelLoaderOptions = {}): ModelLoader
     allowRemoteModels: options.allowRemoteModels ?? false,
     device: options.device ?? 'cpu',
     intraOpNumThreads: options.threads ?? 1,
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+  });
+  const ortOptions = async (folder: ModelFolder) => ({
+    folder,
+    engine: await engine(),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
   });
 
   const queueOptions = (provider: string, modelId: string) => ({
@@ -149,7 +163,7 @@ export function createModelLoader(options: ModelLoaderOptions = {}): ModelLoader
             ? await (
                 await import('../transformers/create-transformers-backends.js')
               ).createTransformersClassifier(transformersOptions(folder))
-            : await createOrtClassifier({ folder, engine: await engine() });
+            : await createOrtClassifier(await ortOptions(folder));
         disposers.push(() => model.dispose?.());
         const queue = createBatchQueue<string, Float32Array>({
           ...queueOptions(model.provider, model.modelId),
@@ -167,7 +181,7 @@ export function createModelLoader(options: ModelLoaderOptions = {}): ModelLoader
             ? await (
                 await import('../transformers/create-transformers-backends.js')
               ).createTransformersTokenClassifier(transformersOptions(folder))
-            : await createOrtTokenClassifier({ folder, engine: await engine() });
+            : await createOrtTokenClassifier(await ortOptions(folder));
         disposers.push(() => model.dispose?.());
         const queue = createBatchQueue<string, readonly TokenSpan[]>({
           ...queueOptions(model.provider, model.modelId),
@@ -196,7 +210,7 @@ export function createModelLoader(options: ModelLoaderOptions = {}): ModelLoader
                 ...transformersOptions(folder),
                 ...embedderOptions,
               })
-            : await createOrtEmbedder({ folder, engine: await engine(), ...embedderOptions });
+            : await createOrtEmbedder({ ...(await ortOptions(folder)), ...embedderOptions });
         disposers.push(() => model.dispose?.());
         const queue = createBatchQueue<string, Float32Array>({
           ...queueOptions(model.provider, model.modelId),

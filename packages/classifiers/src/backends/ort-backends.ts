@@ -14,9 +14,17 @@ import type {
 } from '@semroute/core';
 import { ClassifierError } from '@semroute/core';
 import { configMaxLength, type ModelFolder } from '../model/model-folder.js';
-import { createTextTokenizer, type EncodedText, type TextTokenizer } from '../model/text-tokenizer.js';
-import type { OrtEngine, OrtSessionLike, OrtTensorLike } from '../runtime/ort-types.js';
 import {
+  createTextTokenizer,
+  type EncodedText,
+  type TextTokenizer,
+  type TokenizerImplementation,
+} from '../model/text-tokenizer.js';
+import { planLengthBuckets, TOKEN_BUCKET_RUN_COST } from '../runtime/length-buckets.js';
+import type { OrtEngine, OrtSessionLike, OrtTensorLike } from '../runtime/ort-types.js';
+import { padBatch } from '../runtime/pad-batch.js';
+import {
+  bestTokenLabels,
   entityLabels,
   logitsToScores,
   mergeTokenTags,
@@ -31,6 +39,8 @@ export interface OrtBackendOptions {
   readonly maxBatchSize?: number;
   /** Upper bound on tokens per input (default: the model's max length). */
   readonly maxLength?: number;
+  /** `auto` (default): BERT WordPiece fast path where it applies; `library`: always `@huggingface/tokenizers`. */
+  readonly tokenizer?: TokenizerImplementation;
 }
 
 /** A loaded model: tokenizer + session, and a function that runs one padded batch. */
@@ -54,8 +64,10 @@ async function loadModel(options: OrtBackendOptions): Promise<LoadedModel> {
     ...((options.maxLength ?? configMaxLength(folder))
       ? { maxLength: options.maxLength ?? configMaxLength(folder)! }
       : {}),
+    ...(options.tokenizer ? { implementation: options.tokenizer } : {}),
   });
   const session = await engine.createSession(folder.onnxPath, folder.modelId);
+  const inputNames = new Set(session.inputNames);
   const needsTypeIds = session.inputNames.includes('token_type_ids');
   const needsPositions = session.inputNames.includes('position_ids');
   const outputName = (preferred: readonly string[]) =>
@@ -70,17 +82,7 @@ async function loadModel(options: OrtBackendOptions): Promise<LoadedModel> {
     session,
     async run(encoded) {
       const batch = encoded.length;
-      let sequence = 1;
-      for (const item of encoded) sequence = Math.max(sequence, item.ids.length);
-      const ids = new BigInt64Array(batch * sequence).fill(BigInt(tokenizer.padId));
-      const mask = new BigInt64Array(batch * sequence);
-      encoded.forEach((item, row) => {
-        const o = row * sequence;
-        for (let t = 0; t < item.ids.length; t++) {
-          ids[o + t] = BigInt(item.ids[t]!);
-          mask[o + t] = 1n;
-        }
-      });
+      const { ids, mask, sequence } = padBatch(encoded, tokenizer.padId);
       const dims = [batch, sequence];
       const feeds: Record<string, OrtTensorLike> = {
         input_ids: new engine.ort.Tensor('int64', ids, dims),
@@ -94,7 +96,7 @@ async function loadModel(options: OrtBackendOptions): Promise<LoadedModel> {
           for (let t = 0; t < sequence; t++) positions[row * sequence + t] = BigInt(t);
         feeds.position_ids = new engine.ort.Tensor('int64', positions, dims);
       }
-      for (const name of Object.keys(feeds)) if (!session.inputNames.includes(name)) delete feeds[name];
+      for (const name of Object.keys(feeds)) if (!inputNames.has(name)) delete feeds[name];
       let outputs: Record<string, OrtTensorLike>;
       try {
         outputs = await session.run(feeds);
@@ -183,24 +185,33 @@ export async function createOrtTokenClassifier(
     async doClassifyTokens({ texts, signal }) {
       const spans: TokenSpan[][] = [];
       for (const part of chunk(texts, maxBatchSize)) {
-        checkAborted(signal, engine.provider, folder.modelId);
         const encoded = part.map((text) => model.tokenizer.encode(text, { offsets: true }));
-        const { output, sequence } = await model.run(encoded);
-        const data = output.data as Float32Array;
-        const classes = output.dims[2]!;
-        encoded.forEach((item, row) => {
-          const length = item.ids.length;
-          const best = new Int32Array(length);
-          const probability = new Float32Array(length);
-          for (let t = 0; t < length; t++) {
-            const scores = logitsToScores(data, (row * sequence + t) * classes, classes, false);
-            let top = 0;
-            for (let j = 1; j < classes; j++) if (scores[j]! > scores[top]!) top = j;
-            best[t] = top;
-            probability[t] = scores[top]!;
-          }
-          spans.push(mergeTokenTags({ labels: tags, best, probability, offsets: item.offsets! }));
-        });
+        const partSpans: TokenSpan[][] = new Array(part.length);
+        // Rows are independent of their padding, so similar lengths run together.
+        for (const bucket of planLengthBuckets(
+          encoded.map((item) => item.ids.length),
+          TOKEN_BUCKET_RUN_COST,
+        )) {
+          checkAborted(signal, engine.provider, folder.modelId);
+          const rows = bucket.map((index) => encoded[index]!);
+          const { output, sequence } = await model.run(rows);
+          const classes = output.dims[2]!;
+          rows.forEach((item, row) => {
+            const { best, probability } = bestTokenLabels(output.data as Float32Array, {
+              row,
+              sequence,
+              classes,
+              length: item.ids.length,
+            });
+            partSpans[bucket[row]!] = mergeTokenTags({
+              labels: tags,
+              best,
+              probability,
+              offsets: item.offsets!,
+            });
+          });
+        }
+        spans.push(...partSpans);
       }
       return { spans };
     },

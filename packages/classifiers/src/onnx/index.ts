@@ -10,12 +10,18 @@ import {
   createOrtTokenClassifier,
 } from '../backends/ort-backends.js';
 import { type ModelFolderOptions, readModelFolder } from '../model/model-folder.js';
+import type { TokenizerImplementation } from '../model/text-tokenizer.js';
 import type { Pooling } from '../runtime/post-process.js';
 import { createOnnxEngine, ONNX_PROVIDER, type OnnxEngineOptions } from './create-onnx-engine.js';
 
 export { createOnnxEngine, ONNX_PROVIDER, type OnnxEngineOptions };
 
-export type OnnxModelOptions = ModelFolderOptions & OnnxEngineOptions & { readonly maxBatchSize?: number };
+export type OnnxModelOptions = ModelFolderOptions &
+  OnnxEngineOptions & {
+    readonly maxBatchSize?: number;
+    /** `auto` (default): BERT WordPiece fast path where it applies; `library`: always `@huggingface/tokenizers`. */
+    readonly tokenizer?: TokenizerImplementation;
+  };
 
 /** Sequence classifier on onnxruntime-node. */
 export async function createOnnxClassifier(options: OnnxModelOptions): Promise<ClassifierBackendV1> {
@@ -24,6 +30,7 @@ export async function createOnnxClassifier(options: OnnxModelOptions): Promise<C
     folder,
     engine: await createOnnxEngine(options),
     ...(options.maxBatchSize ? { maxBatchSize: options.maxBatchSize } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
   });
 }
 
@@ -36,6 +43,7 @@ export async function createOnnxTokenClassifier(
     folder,
     engine: await createOnnxEngine(options),
     ...(options.maxBatchSize ? { maxBatchSize: options.maxBatchSize } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
   });
 }
 
@@ -48,6 +56,7 @@ export async function createOnnxEmbedder(
     folder,
     engine: await createOnnxEngine(options),
     ...(options.pooling ? { pooling: options.pooling } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
     ...(options.dimensions ? { dimensions: options.dimensions } : {}),
   });
 }

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entityLabels, logitsToScores, mergeTokenTags, poolHiddenStates, topLabels } from './post-process.js';
+import {
+  bestTokenLabels,
+  entityLabels,
+  logitsToScores,
+  mergeTokenTags,
+  poolHiddenStates,
+  topLabels,
+} from './post-process.js';
 
 describe('logitsToScores', () => {
   it('applies softmax, or element-wise sigmoid for multi-label models', () => {
@@ -81,5 +89,35 @@ describe('topLabels', () => {
     expect(topLabels([0.1, 0.6, 0.3], ['a', 'b', 'c'], { threshold: 0.5 })).toEqual([
       { label: 'b', score: 0.6 },
     ]);
+  });
+});
+
+describe('bestTokenLabels', () => {
+  it('equals logitsToScores + argmax (first index wins ties), bit for bit', () => {
+    const logit = fc.oneof(
+      fc.float({ min: -30, max: 30, noNaN: true }),
+      fc.constantFrom(0, 1, 1 + 2 ** -20, 5, 5 + 1e-7),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(logit, { minLength: 420, maxLength: 420 }),
+        (classes, length, values) => {
+          const sequence = length + 1;
+          const logits = Float32Array.from(values.slice(0, 2 * sequence * classes));
+          if (logits.length < 2 * sequence * classes) return;
+          const { best, probability } = bestTokenLabels(logits, { row: 1, sequence, classes, length });
+          for (let t = 0; t < length; t++) {
+            const scores = logitsToScores(logits, (sequence + t) * classes, classes, false);
+            let top = 0;
+            for (let j = 1; j < classes; j++) if (scores[j]! > scores[top]!) top = j;
+            expect(best[t]).toBe(top);
+            expect(Object.is(probability[t], scores[top])).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 3 },
+    );
   });
 });

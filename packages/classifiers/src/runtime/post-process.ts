@@ -31,6 +31,53 @@ export function logitsToScores(
   return scores;
 }
 
+/** Reused by {@link bestTokenLabels}: one row of scores, so tagging allocates nothing per token. */
+let scratchRow = new Float32Array(64);
+
+/**
+ * Per token of one row of `logits [batch, sequence, classes]`: the index of the best label and
+ * its softmax probability. Bit-for-bit what {@link logitsToScores} followed by an argmax (first
+ * index wins ties) gives, without allocating a score vector per token.
+ */
+export function bestTokenLabels(
+  logits: ArrayLike<number>,
+  options: {
+    readonly row: number;
+    readonly sequence: number;
+    readonly classes: number;
+    readonly length: number;
+  },
+): { readonly best: Int32Array; readonly probability: Float32Array } {
+  const { row, sequence, classes, length } = options;
+  if (scratchRow.length < classes) scratchRow = new Float32Array(classes);
+  const scores = scratchRow;
+  const best = new Int32Array(length);
+  const probability = new Float32Array(length);
+  for (let t = 0; t < length; t++) {
+    const offset = (row * sequence + t) * classes;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[offset + j]!);
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      const value = Math.exp(logits[offset + j]! - max);
+      scores[j] = value;
+      sum += value;
+    }
+    let top = 0;
+    let topScore = Math.fround(scores[0]! / sum);
+    for (let j = 1; j < classes; j++) {
+      const score = Math.fround(scores[j]! / sum);
+      if (score > topScore) {
+        top = j;
+        topScore = score;
+      }
+    }
+    best[t] = top;
+    probability[t] = topScore;
+  }
+  return { best, probability };
+}
+
 export type Pooling = 'mean' | 'cls' | 'none';
 
 /**

@@ -33,6 +33,7 @@ import {
 import { DEFAULT_MODEL_IDS } from '../build/default-model-ids.js';
 import type { LanguageIdentifier } from '../fasttext/create-language-identifier.js';
 import type { ModelDtype } from '../model/model-folder.js';
+import type { TokenizerImplementation } from '../model/text-tokenizer.js';
 import type { PersonRecognizer } from '../pii-patterns/person-recognizer.js';
 import {
   createDomainExtractor,
@@ -90,6 +91,8 @@ export interface ClassifierSignalProviderOptions {
   readonly threads?: number;
   readonly dtype?: ModelDtype;
   readonly batching?: BatchingOptions;
+  /** Tokenizer implementation (default `auto`: BERT WordPiece fast path where it applies). */
+  readonly tokenizer?: TokenizerImplementation;
   /** transformers backend: allow hub downloads (default false). */
   readonly allowRemoteModels?: boolean;
   /**
@@ -142,6 +145,7 @@ export function createClassifierSignalProvider(
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.dtype ? { dtype: options.dtype } : {}),
         ...(options.batching ? { batching: options.batching } : {}),
+        ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
         ...(options.allowRemoteModels !== undefined ? { allowRemoteModels: options.allowRemoteModels } : {}),
       });
       loaders.set(key, loader);

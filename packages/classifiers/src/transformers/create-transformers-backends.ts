@@ -16,10 +16,12 @@ import type {
 import { ClassifierError, ModelLoadError } from '@semroute/core';
 import { importLib } from '../internal/import-lib.js';
 import { configMaxLength, type ModelFolder } from '../model/model-folder.js';
-import { createTextTokenizer } from '../model/text-tokenizer.js';
+import { createTextTokenizer, type TokenizerImplementation } from '../model/text-tokenizer.js';
+import { planLengthBuckets, TOKEN_BUCKET_RUN_COST } from '../runtime/length-buckets.js';
+import { padBatch } from '../runtime/pad-batch.js';
 import {
+  bestTokenLabels,
   entityLabels,
-  logitsToScores,
   mergeTokenTags,
   type Pooling,
   poolHiddenStates,
@@ -37,6 +39,12 @@ export interface TransformersBackendOptions {
   readonly maxBatchSize?: number;
   /** Inject the module; default `await import('@huggingface/transformers')`. */
   readonly lib?: unknown;
+  /**
+   * Token classification only (it tokenises through this package for character offsets):
+   * `auto` (default) uses the BERT WordPiece fast path where it applies, `library` never does.
+   * Classification and embedding pipelines tokenise inside transformers.js.
+   */
+  readonly tokenizer?: TokenizerImplementation;
 }
 
 interface TransformersModule {
@@ -164,6 +172,7 @@ export async function createTransformersTokenClassifier(
     tokenizerJson: folder.tokenizerJson,
     tokenizerConfig: folder.tokenizerConfig,
     ...(maxLength ? { maxLength } : {}),
+    ...(options.tokenizer ? { implementation: options.tokenizer } : {}),
   });
   return {
     specificationVersion: 'v1',
@@ -174,41 +183,41 @@ export async function createTransformersTokenClassifier(
     async doClassifyTokens({ texts }) {
       if (texts.length === 0) return { spans: [] };
       const encoded = texts.map((text) => tokenizer.encode(text, { offsets: true }));
-      const sequence = Math.max(1, ...encoded.map((item) => item.ids.length));
-      const ids = new BigInt64Array(texts.length * sequence).fill(BigInt(tokenizer.padId));
-      const mask = new BigInt64Array(texts.length * sequence);
-      encoded.forEach((item, row) => {
-        item.ids.forEach((id, t) => {
-          ids[row * sequence + t] = BigInt(id);
-          mask[row * sequence + t] = 1n;
-        });
-      });
-      let logits: TensorLike;
-      try {
-        ({ logits } = await pipe.model({
-          input_ids: new lib.Tensor('int64', ids, [texts.length, sequence]),
-          attention_mask: new lib.Tensor('int64', mask, [texts.length, sequence]),
-          token_type_ids: new lib.Tensor('int64', new BigInt64Array(texts.length * sequence), [
-            texts.length,
-            sequence,
-          ]),
-        }));
-      } catch (error) {
-        throw failure(folder, error);
-      }
-      const classes = logits.dims[2]!;
-      const spans: TokenSpan[][] = encoded.map((item, row) => {
-        const best = new Int32Array(item.ids.length);
-        const probability = new Float32Array(item.ids.length);
-        for (let t = 0; t < item.ids.length; t++) {
-          const scores = logitsToScores(logits.data, (row * sequence + t) * classes, classes, false);
-          let top = 0;
-          for (let j = 1; j < classes; j++) if (scores[j]! > scores[top]!) top = j;
-          best[t] = top;
-          probability[t] = scores[top]!;
+      const spans: TokenSpan[][] = new Array(texts.length);
+      // Same length bucketing as the onnx/wasm backends (rows do not depend on their padding).
+      for (const bucket of planLengthBuckets(
+        encoded.map((item) => item.ids.length),
+        TOKEN_BUCKET_RUN_COST,
+      )) {
+        const rows = bucket.map((index) => encoded[index]!);
+        const { ids, mask, sequence } = padBatch(rows, tokenizer.padId);
+        const dims = [rows.length, sequence];
+        let logits: TensorLike;
+        try {
+          ({ logits } = await pipe.model({
+            input_ids: new lib.Tensor('int64', ids, dims),
+            attention_mask: new lib.Tensor('int64', mask, dims),
+            token_type_ids: new lib.Tensor('int64', new BigInt64Array(ids.length), dims),
+          }));
+        } catch (error) {
+          throw failure(folder, error);
         }
-        return mergeTokenTags({ labels: folder.labels, best, probability, offsets: item.offsets! });
-      });
+        const classes = logits.dims[2]!;
+        rows.forEach((item, row) => {
+          const { best, probability } = bestTokenLabels(logits.data, {
+            row,
+            sequence,
+            classes,
+            length: item.ids.length,
+          });
+          spans[bucket[row]!] = mergeTokenTags({
+            labels: folder.labels,
+            best,
+            probability,
+            offsets: item.offsets!,
+          });
+        });
+      }
       return { spans };
     },
     dispose: async () => {

@@ -10,12 +10,18 @@ import {
   createOrtTokenClassifier,
 } from '../backends/ort-backends.js';
 import { type ModelFolderOptions, readModelFolder } from '../model/model-folder.js';
+import type { TokenizerImplementation } from '../model/text-tokenizer.js';
 import type { Pooling } from '../runtime/post-process.js';
 import { createWasmEngine, WASM_PROVIDER, type WasmEngineOptions } from './create-wasm-engine.js';
 
 export { createWasmEngine, WASM_PROVIDER, type WasmEngineOptions };
 
-export type WasmModelOptions = ModelFolderOptions & WasmEngineOptions & { readonly maxBatchSize?: number };
+export type WasmModelOptions = ModelFolderOptions &
+  WasmEngineOptions & {
+    readonly maxBatchSize?: number;
+    /** `auto` (default): BERT WordPiece fast path where it applies; `library`: always `@huggingface/tokenizers`. */
+    readonly tokenizer?: TokenizerImplementation;
+  };
 
 export async function createWasmClassifier(options: WasmModelOptions): Promise<ClassifierBackendV1> {
   const folder = await readModelFolder({ ...options, task: 'text-classification' });
@@ -23,6 +29,7 @@ export async function createWasmClassifier(options: WasmModelOptions): Promise<C
     folder,
     engine: await createWasmEngine(options),
     ...(options.maxBatchSize ? { maxBatchSize: options.maxBatchSize } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
   });
 }
 
@@ -34,6 +41,7 @@ export async function createWasmTokenClassifier(
     folder,
     engine: await createWasmEngine(options),
     ...(options.maxBatchSize ? { maxBatchSize: options.maxBatchSize } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
   });
 }
 
@@ -45,6 +53,7 @@ export async function createWasmEmbedder(
     folder,
     engine: await createWasmEngine(options),
     ...(options.pooling ? { pooling: options.pooling } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
     ...(options.dimensions ? { dimensions: options.dimensions } : {}),
   });
 }
