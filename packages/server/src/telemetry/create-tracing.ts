@@ -33,6 +33,17 @@ export interface CreateTracingOptions {
   /** `always_on` (default), `always_off`, or `probabilistic` with `rate`. Parent-based. */
   readonly sampling?: { readonly type: 'always_on' | 'always_off' | 'probabilistic'; readonly rate?: number };
   readonly serviceName?: string;
+  /**
+   * Batch span processor limits. The SDK's defaults (queue 2048, batches of 512 every 5 s, one
+   * export at a time) drop most spans at router rates (thousands of requests per second, several
+   * spans each), so the defaults here are a 16,384-span queue exported in batches of 2,048 every
+   * 500 ms. Dropped spans are reported through the OpenTelemetry `diag` logger.
+   */
+  readonly batch?: {
+    readonly maxQueueSize?: number;
+    readonly maxExportBatchSize?: number;
+    readonly scheduledDelayMillis?: number;
+  };
   /** Loads a lazily imported package by name (default: dynamic `import()`); for bundlers and tests. */
   readonly importModule?: (name: keyof typeof TRACING_DEPENDENCIES) => Promise<unknown>;
 }
@@ -67,6 +78,13 @@ async function importLib<T>(
     });
   }
 }
+
+/** Batch span processor defaults sized for router throughput (see {@link CreateTracingOptions.batch}). */
+export const BATCH_DEFAULTS = {
+  maxQueueSize: 16_384,
+  maxExportBatchSize: 2048,
+  scheduledDelayMillis: 500,
+} as const;
 
 const OFF: Tracing = { tracer: undefined, forceFlush: async () => {}, shutdown: async () => {} };
 
@@ -115,7 +133,11 @@ export async function createTracing(options: CreateTracingOptions = {}): Promise
   const processor =
     processorKind === 'simple'
       ? new sdk.SimpleSpanProcessor(spanExporter)
-      : new sdk.BatchSpanProcessor(spanExporter);
+      : new sdk.BatchSpanProcessor(spanExporter, {
+          maxQueueSize: options.batch?.maxQueueSize ?? BATCH_DEFAULTS.maxQueueSize,
+          maxExportBatchSize: options.batch?.maxExportBatchSize ?? BATCH_DEFAULTS.maxExportBatchSize,
+          scheduledDelayMillis: options.batch?.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis,
+        });
   const provider = new sdk.BasicTracerProvider({
     sampler: new sdk.ParentBasedSampler({ root }),
     spanProcessors: [processor],

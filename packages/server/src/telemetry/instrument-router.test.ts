@@ -33,7 +33,13 @@ describe('instrumentRouter', () => {
     expect(metrics).toContain('llm_decision_match_total{decision="math",recipe="default"} 1');
     expect(metrics).toContain('semroute_requests_in_flight 0');
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((span) => span.name)).toContain('semantic_router.signal.keyword');
+    expect(spans.map((span) => span.name).sort()).toEqual([
+      'semantic_router.decision.evaluation',
+      'semantic_router.plugin.execution',
+      'semantic_router.request.received',
+      'semantic_router.routing.decision',
+      'semantic_router.signal.evaluation',
+    ]);
     expect(new Set(spans.map((span) => span.spanContext().traceId))).toEqual(
       new Set(['0af7651916cd43dd8448eb211c80319c']),
     );

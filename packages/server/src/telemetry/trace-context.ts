@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { type Context, createTraceState, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  createTraceState,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type SpanContext,
+  trace,
+} from '@opentelemetry/api';
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
 
@@ -51,7 +58,17 @@ export function extractTraceContext(headers: HeaderBag, context: Context = ROOT_
  * record, mutated and returned). Nothing is written without a valid span context.
  */
 export function injectTraceContext<T extends Record<string, string>>(context: Context, headers: T): T {
-  const spanContext = trace.getSpanContext(context);
+  return injectSpanContext(trace.getSpanContext(context), headers);
+}
+
+/**
+ * {@link injectTraceContext} for a span context at hand (no `Context` needed): what the request
+ * telemetry uses on the hot path. Nothing is written without a valid span context.
+ */
+export function injectSpanContext<T extends Record<string, string>>(
+  spanContext: SpanContext | undefined,
+  headers: T,
+): T {
   if (!spanContext || !isSpanContextValid(spanContext)) return headers;
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
   (headers as Record<string, string>).traceparent =
