@@ -5,17 +5,27 @@
  * (`process.cpuUsage`, user + system), because wall-clock throughput on a shared machine
  * measures the neighbours' load, not ours.
  *
- * Quickstart config (4 keyword signals + 1 context signal, plugins). Measurements:
- *   - CPU per request of the telemetry calls alone (`startRequest` + `recordRoute` + `end` over
- *     recorded outcomes) and of `route()` alone: the most stable figures on a noisy machine;
- *     the overhead at each level is then telemetry / (level + telemetry);
+ * Quickstart config (4 keyword signals + 1 context signal, plugins). Each request does what a
+ * host does: `startRequest` (W3C context from the headers), `route()`, `recordRoute`,
+ * `startUpstream` (the traceparent for the upstream call) and its `end`, and `end`.
+ * Measurements:
+ *   - CPU per request of the telemetry calls alone over recorded outcomes, and of `route()`
+ *     alone: the most stable figures on a noisy machine; the overhead at each level is then
+ *     telemetry / (level + telemetry);
  *   - A/B in-process `route()` loop (the router alone: the harshest ratio);
  *   - A/B over an HTTP host on node:http that parses the request, routes it and answers the routed body
  *     (what a proxy does before going upstream), loaded by 32 keep-alive connections from a
  *     child process (`load-generator.mjs`), so the host process's CPU time is the host's alone.
- * Variants: off; metrics; metrics + tracing at always_on (caller sends a sampled traceparent);
- * metrics + tracing with a parent-based 10 % or 1 % ratio sampler and no incoming trace. Tracing uses
- * the SDK's BatchSpanProcessor with an exporter that drops spans.
+ * Variants: off; metrics; metrics + tracing at always_on (caller sends a sampled traceparent)
+ * with the default span model (`signal_spans: learned`) and with a span per signal
+ * (`signal_spans: all`); metrics + tracing with a parent-based 10 % or 1 % ratio sampler and no
+ * incoming trace.
+ *
+ * Export is the real pipeline: the SDK's BatchSpanProcessor (createTracing's defaults) and the
+ * OTLP/HTTP JSON exporter posting to a collector stand-in in a child process (`otlp-sink.mjs`,
+ * which parses and counts what it receives), so serialisation and the HTTP client are paid by
+ * the host as in production, and the collector's CPU is not. Spans the processor dropped are
+ * counted from the OpenTelemetry diag log and reported with the spans the sink received.
  *
  * Rounds alternate the variant order so machine noise hits each alike; figures are the median
  * round. One JSON line per scenario: name, p50 and p99 wall latency (µs; noisy), throughput
@@ -29,6 +39,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1000);
@@ -58,55 +69,95 @@ async function main(): Promise<void> {
   const configPath = fileURLToPath(new URL('../../../examples/quickstart/keywords.yaml', import.meta.url));
   const config = parseRouterConfig(readFileSync(configPath, 'utf8')).config;
   const router: Router = await createRouter({ config });
-  const dropExporter = {
-    export: (_spans: unknown[], done: (result: { code: number }) => void) => done({ code: 0 }),
-    shutdown: async () => {},
-  };
-  const alwaysOn = await createTracing({ exporter: dropExporter, processor: 'batch' });
-  const sampled = await createTracing({
-    exporter: dropExporter,
-    processor: 'batch',
-    sampling: { type: 'probabilistic', rate: 0.1 },
-  });
-  const sampledRarely = await createTracing({
-    exporter: dropExporter,
-    processor: 'batch',
-    sampling: { type: 'probabilistic', rate: 0.01 },
-  });
+  // The collector stand-in, one URL path per variant so its counts tell the variants apart.
+  const sink = fork(fileURLToPath(new URL('./otlp-sink.mjs', import.meta.url)), [], { execArgv: [] });
+  const sinkPort = await new Promise<number>((resolve) =>
+    sink.once('message', (message) => resolve((message as { port: number }).port)),
+  );
+  let droppedSpans = 0;
+  diag.setLogger(
+    {
+      warn: (message: string) => {
+        const dropped = /Dropped (\d+) spans/.exec(message);
+        if (dropped) droppedSpans += Number(dropped[1]);
+      },
+      error: () => {},
+      info: () => {},
+      debug: () => {},
+      verbose: () => {},
+    },
+    DiagLogLevel.WARN,
+  );
+  const tracings: Awaited<ReturnType<typeof createTracing>>[] = [];
+  async function tracer(path: string, sampling?: { type: 'probabilistic'; rate: number }) {
+    const tracing = await createTracing({
+      otlpEndpoint: `http://127.0.0.1:${sinkPort}/${path}/v1/traces`,
+      ...(sampling ? { sampling } : {}),
+    });
+    tracings.push(tracing);
+    return tracing.tracer!;
+  }
 
   interface Variant {
     readonly name: string;
     readonly telemetry: Telemetry | undefined;
     /** Whether the caller sends a sampled traceparent. */
     readonly traced: boolean;
+    /** The sink path its spans go to. */
+    readonly path?: string;
   }
   const variants: Variant[] = [
     { name: 'telemetry off', telemetry: undefined, traced: true },
     { name: 'metrics', telemetry: createRouterTelemetry({ config: () => config }), traced: true },
     {
-      name: 'metrics + tracing always_on (9 spans/request)',
-      telemetry: createRouterTelemetry({ config: () => config, tracer: alwaysOn.tracer! }),
+      name: 'metrics + tracing always_on (signal_spans learned)',
+      telemetry: createRouterTelemetry({ config: () => config, tracer: await tracer('always-on') }),
       traced: true,
+      path: 'always-on',
+    },
+    {
+      name: 'metrics + tracing always_on (signal_spans all)',
+      telemetry: createRouterTelemetry({
+        config: () => config,
+        tracer: await tracer('always-on-all'),
+        signalSpans: 'all',
+      }),
+      traced: true,
+      path: 'always-on-all',
     },
     {
       name: 'metrics + tracing 10% sampled',
-      telemetry: createRouterTelemetry({ config: () => config, tracer: sampled.tracer! }),
+      telemetry: createRouterTelemetry({
+        config: () => config,
+        tracer: await tracer('sampled-10', { type: 'probabilistic', rate: 0.1 }),
+      }),
       traced: false,
+      path: 'sampled-10',
     },
     {
       name: 'metrics + tracing 1% sampled',
-      telemetry: createRouterTelemetry({ config: () => config, tracer: sampledRarely.tracer! }),
+      telemetry: createRouterTelemetry({
+        config: () => config,
+        tracer: await tracer('sampled-1', { type: 'probabilistic', rate: 0.01 }),
+      }),
       traced: false,
+      path: 'sampled-1',
     },
   ];
+  /** Requests each variant handled, to report exported spans per request. */
+  const handled = new Map<string, number>();
 
   async function handle(body: unknown, headers: Record<string, string>, variant: Variant) {
     const telemetry = variant.telemetry;
     const request = telemetry?.startRequest({ headers });
     const outcome = await router.route({ body, headers });
-    if (telemetry) {
-      telemetry.recordRoute(outcome, request ? { request } : {});
-      request?.end({ status: 200 });
+    if (telemetry && request) {
+      telemetry.recordRoute(outcome, { request });
+      // What a host does before its upstream call: the traceparent to send, and the span's end.
+      const upstream = request.startUpstream({ model: outcome.explanation.model ?? 'unknown' });
+      upstream.end({ status: 200 });
+      request.end({ status: 200 });
+      handled.set(variant.name, (handled.get(variant.name) ?? 0) + 1);
     }
     return outcome;
   }
@@ -193,8 +244,8 @@ async function main(): Promise<void> {
       for (let index = 0; index < iterations; index++) {
         const result = call(index);
         if (result instanceof Promise) await result;
-        // Let the span batch processor run, as it would between requests.
-        if (index % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+        // Let the span exporter's I/O run, as it would between requests.
+        if (index % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
       }
       const used = process.cpuUsage(before);
       if (round > 0) perRound.push((used.user + used.system) / iterations); // round 0 warms up
@@ -220,7 +271,9 @@ async function main(): Promise<void> {
     const perRound = await cpuPerCall(20_000, (index) => {
       const request = telemetry.startRequest({ headers });
       telemetry.recordRoute(outcomes[index % outcomes.length]!, { request });
+      request.startUpstream({ model: 'math-expert' }).end({ status: 200 });
       request.end({ status: 200 });
+      handled.set(variant.name, (handled.get(variant.name) ?? 0) + 1);
     });
     telemetryCost.set(variant.name, costLine(`telemetry calls alone, ${variant.name}`, perRound));
   }
@@ -298,9 +351,30 @@ async function main(): Promise<void> {
   });
   generator.kill();
   server.close();
-  await alwaysOn.shutdown();
-  await sampled.shutdown();
-  await sampledRarely.shutdown();
+  for (const tracing of tracings) await tracing.forceFlush();
+  sink.send('count');
+  const received = await new Promise<Record<string, number>>((resolve) =>
+    sink.once('message', (message) => resolve((message as { spans: Record<string, number> }).spans)),
+  );
+  for (const variant of variants) {
+    if (!variant.path) continue;
+    const spans = received[`/${variant.path}/v1/traces`] ?? 0;
+    const requests = handled.get(variant.name) ?? 0;
+    console.log(
+      JSON.stringify({
+        name: `spans exported, ${variant.name}`,
+        p50: null,
+        p99: null,
+        throughput: null,
+        requests,
+        spansReceivedBySink: spans,
+        spansPerRequest: Number((spans / Math.max(1, requests)).toFixed(3)),
+      }),
+    );
+  }
+  console.log(JSON.stringify({ name: 'spans dropped by the batch processors', droppedSpans }));
+  sink.disconnect();
+  for (const tracing of tracings) await tracing.shutdown();
   await router.close();
 }
 

@@ -8,6 +8,7 @@
  */
 import {
   type Context,
+  INVALID_TRACEID,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -18,7 +19,7 @@ import {
 import { CORE_SIGNAL_KINDS, type RouteOutcome, type RouterConfig } from '@semroute/core';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics-registry.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
-import { extractTraceContext, injectSpanContext, injectTraceContext } from './trace-context.js';
+import { extractTraceContext, injectTraceContext, writeTraceparent } from './trace-context.js';
 import { WindowedLatency } from './windowed-latency.js';
 
 /** Span name prefix of the reference router. */
@@ -196,7 +197,13 @@ class UnsampledRequest implements RequestTelemetry {
     return this.#context;
   }
   startUpstream() {
-    return { headers: injectSpanContext(this.span.spanContext(), {}), end: NO_UPSTREAM_SPAN.end };
+    const spanContext = this.span.spanContext();
+    // A foreign no-op tracer may hand back the invalid (all-zero) context: send nothing then.
+    const headers =
+      spanContext.traceId === INVALID_TRACEID
+        ? {}
+        : writeTraceparent(spanContext, {} as Record<string, string>);
+    return { headers, end: NO_UPSTREAM_SPAN.end };
   }
   end() {}
 }
@@ -236,7 +243,7 @@ class TracedRequest implements RequestTelemetry {
     span.setAttribute('routing.selected_model', upstream.model);
     if (upstream.url) span.setAttribute('url.full', upstream.url);
     return {
-      headers: injectSpanContext(span.spanContext(), {}),
+      headers: writeTraceparent(span.spanContext(), {}),
       end: (result: { readonly status?: number; readonly error?: string }) => endSpan(span, result),
     };
   }

@@ -9,6 +9,7 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { DependencyNotInstalledError, type RouterConfig } from '@semroute/core';
+import { ParentOrRatioSampler, PooledIdGenerator } from './fast-sampling.js';
 
 /** Lazily imported packages and the ranges this package is tested with. */
 export const TRACING_DEPENDENCIES = {
@@ -30,7 +31,10 @@ export interface CreateTracingOptions {
   readonly exporter?: SpanExporterLike;
   /** `batch` (default with OTLP) or `simple` (default with `exporter`). */
   readonly processor?: 'batch' | 'simple';
-  /** `always_on` (default), `always_off`, or `probabilistic` with `rate`. Parent-based. */
+  /**
+   * `always_on` (default), `always_off`, or `probabilistic` with `rate` (default 0.1) for new
+   * traces; a request with a parent always follows the parent's decision.
+   */
   readonly sampling?: { readonly type: 'always_on' | 'always_off' | 'probabilistic'; readonly rate?: number };
   readonly serviceName?: string;
   /**
@@ -122,12 +126,8 @@ export async function createTracing(options: CreateTracingOptions = {}): Promise
     exporter = new otlp.OTLPTraceExporter({ url: options.otlpEndpoint! }) as unknown as SpanExporterLike;
   }
   const sampling = options.sampling ?? { type: 'always_on' };
-  const root =
-    sampling.type === 'always_off'
-      ? new sdk.AlwaysOffSampler()
-      : sampling.type === 'probabilistic'
-        ? new sdk.TraceIdRatioBasedSampler(sampling.rate ?? 0.1)
-        : new sdk.AlwaysOnSampler();
+  const rate =
+    sampling.type === 'always_off' ? 0 : sampling.type === 'probabilistic' ? (sampling.rate ?? 0.1) : 1;
   const processorKind = options.processor ?? (options.exporter ? 'simple' : 'batch');
   const spanExporter = exporter as unknown as ConstructorParameters<SdkModule['SimpleSpanProcessor']>[0];
   const processor =
@@ -139,7 +139,8 @@ export async function createTracing(options: CreateTracingOptions = {}): Promise
           scheduledDelayMillis: options.batch?.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis,
         });
   const provider = new sdk.BasicTracerProvider({
-    sampler: new sdk.ParentBasedSampler({ root }),
+    sampler: new ParentOrRatioSampler(rate),
+    idGenerator: new PooledIdGenerator(),
     spanProcessors: [processor],
   });
   const tracer = provider.getTracer(options.serviceName ?? 'semroute');

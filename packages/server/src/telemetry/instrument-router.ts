@@ -25,8 +25,13 @@ function headerValue(
   name: string,
 ): string | undefined {
   if (!headers) return undefined;
-  const value =
-    headers[name] ?? headers[Object.keys(headers).find((key) => key.toLowerCase() === name) ?? ''];
+  let value = headers[name];
+  if (value === undefined)
+    for (const key in headers)
+      if (key.length === name.length && key.toLowerCase() === name) {
+        value = headers[key];
+        break;
+      }
   return typeof value === 'string' ? value : value?.[0];
 }
 

@@ -24,8 +24,12 @@ function header(headers: HeaderBag, name: string): string | undefined {
   const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
   let value = record[name];
   if (value === undefined) {
-    const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === name);
-    if (key) value = record[key];
+    // Case-insensitive fallback; the length test skips lower-casing nearly every other header.
+    for (const key in record)
+      if (key.length === name.length && key.toLowerCase() === name) {
+        value = record[key];
+        break;
+      }
   }
   return typeof value === 'string' ? value : value?.[0];
 }
@@ -70,6 +74,14 @@ export function injectSpanContext<T extends Record<string, string>>(
   headers: T,
 ): T {
   if (!spanContext || !isSpanContextValid(spanContext)) return headers;
+  return writeTraceparent(spanContext, headers);
+}
+
+/**
+ * Writes the headers for a span context known to be valid (one the SDK just created), skipping
+ * the id checks of {@link injectSpanContext}.
+ */
+export function writeTraceparent<T extends Record<string, string>>(spanContext: SpanContext, headers: T): T {
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
   (headers as Record<string, string>).traceparent =
     `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
