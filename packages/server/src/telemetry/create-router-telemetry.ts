@@ -91,6 +91,11 @@ export interface RequestTelemetry {
   };
   /** Ends the `request.received` span. Idempotent. */
   end(result?: { readonly status?: number; readonly error?: string }): void;
+  /**
+   * The W3C headers that continue this request's trace under `request.received` (the caller's
+   * unchanged without a tracer), for hosts that call upstream without an `upstream.request` span.
+   */
+  traceHeaders?(): Record<string, string>;
 }
 
 export interface RecordResponseInput {
@@ -133,6 +138,8 @@ export interface RouterTelemetry {
     readonly source: string;
     readonly generation?: number | undefined;
   }): void;
+  /** Whether a tracer was given (spans are recorded and trace headers are worth sending). */
+  readonly tracing?: boolean;
   /** Tracks requests being routed now (call with +1 / -1). */
   trackInFlight(delta: number): void;
   /** The Prometheus text exposition of every metric. */
@@ -175,6 +182,9 @@ class PassThroughRequest implements RequestTelemetry {
   startUpstream() {
     return { headers: injectTraceContext(this.context, {}), end() {} };
   }
+  traceHeaders(): Record<string, string> {
+    return injectTraceContext(this.context, {});
+  }
   end() {}
 }
 
@@ -197,13 +207,12 @@ class UnsampledRequest implements RequestTelemetry {
     return this.#context;
   }
   startUpstream() {
+    return { headers: this.traceHeaders(), end: NO_UPSTREAM_SPAN.end };
+  }
+  traceHeaders(): Record<string, string> {
     const spanContext = this.span.spanContext();
     // A foreign no-op tracer may hand back the invalid (all-zero) context: send nothing then.
-    const headers =
-      spanContext.traceId === INVALID_TRACEID
-        ? {}
-        : writeTraceparent(spanContext, {} as Record<string, string>);
-    return { headers, end: NO_UPSTREAM_SPAN.end };
+    return spanContext.traceId === INVALID_TRACEID ? {} : writeTraceparent(spanContext, {});
   }
   end() {}
 }
@@ -246,6 +255,9 @@ class TracedRequest implements RequestTelemetry {
       headers: writeTraceparent(span.spanContext(), {}),
       end: (result: { readonly status?: number; readonly error?: string }) => endSpan(span, result),
     };
+  }
+  traceHeaders(): Record<string, string> {
+    return writeTraceparent(this.span.spanContext(), {});
   }
   end(result?: { readonly status?: number; readonly error?: string }) {
     if (this.#ended) return;
@@ -554,6 +566,7 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
       metrics.configReloads.inc([input.result, input.source]);
       if (input.generation !== undefined) metrics.configGeneration.set(NO_LABELS, input.generation);
     },
+    tracing: tracer !== undefined,
     trackInFlight(delta) {
       metrics?.inFlight.add(NO_LABELS, delta);
     },

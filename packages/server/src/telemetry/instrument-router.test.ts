@@ -45,6 +45,12 @@ describe('instrumentRouter', () => {
     );
     const root = spans.find((span) => span.name === 'semantic_router.request.received')!;
     expect(root.attributes).toMatchObject({ 'request.id': 'req-9', 'url.path': '/v1/chat/completions' });
+    // The upstream request continues the trace under request.received.
+    if (outcome.type !== 'upstream') throw new Error('expected an upstream outcome');
+    expect(outcome.requestHeaders.set.traceparent).toBe(
+      `00-0af7651916cd43dd8448eb211c80319c-${root.spanContext().spanId}-01`,
+    );
+    expect(outcome.requestHeaders.set['x-selected-model']).toBe('math-expert');
     expect(lines).toEqual([
       expect.objectContaining({ request_id: 'req-9', decision: 'math', path: '/v1/chat/completions' }),
     ]);
