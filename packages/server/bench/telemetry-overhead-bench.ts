@@ -18,8 +18,9 @@
  *     child process (`load-generator.mjs`), so the host process's CPU time is the host's alone.
  * Variants: off; metrics; metrics + tracing at always_on (caller sends a sampled traceparent)
  * with the default span model (`signal_spans: learned`) and with a span per signal
- * (`signal_spans: all`); metrics + tracing with a parent-based 10 % or 1 % ratio sampler and no
- * incoming trace.
+ * (`signal_spans: all`); metrics + tracing with a 10 %, 1 % or 0 % ratio sampler and no incoming
+ * trace (0 %: the cost of the unsampled path alone). A last line derives the sampling rate at
+ * which metrics + tracing cost 5 % of the HTTP host.
  *
  * Export is the real pipeline: the SDK's BatchSpanProcessor (createTracing's defaults) and the
  * OTLP/HTTP JSON exporter posting to a collector stand-in in a child process (`otlp-sink.mjs`,
@@ -89,12 +90,14 @@ async function main(): Promise<void> {
     DiagLogLevel.WARN,
   );
   const tracings: Awaited<ReturnType<typeof createTracing>>[] = [];
+  const tracingByTracer = new Map<unknown, Awaited<ReturnType<typeof createTracing>>>();
   async function tracer(path: string, sampling?: { type: 'probabilistic'; rate: number }) {
     const tracing = await createTracing({
       otlpEndpoint: `http://127.0.0.1:${sinkPort}/${path}/v1/traces`,
       ...(sampling ? { sampling } : {}),
     });
     tracings.push(tracing);
+    tracingByTracer.set(tracing.tracer!, tracing);
     return tracing.tracer!;
   }
 
@@ -105,44 +108,41 @@ async function main(): Promise<void> {
     readonly traced: boolean;
     /** The sink path its spans go to. */
     readonly path?: string;
+    /** Its tracer, to flush the matching provider. */
+    readonly tracer?: unknown;
+  }
+  async function tracedVariant(
+    name: string,
+    path: string,
+    options: { readonly rate?: number; readonly signalSpans?: 'all' | 'learned' } = {},
+  ): Promise<Variant> {
+    const variantTracer = await tracer(
+      path,
+      options.rate !== undefined ? { type: 'probabilistic', rate: options.rate } : undefined,
+    );
+    return {
+      name,
+      telemetry: createRouterTelemetry({
+        config: () => config,
+        tracer: variantTracer,
+        ...(options.signalSpans ? { signalSpans: options.signalSpans } : {}),
+      }),
+      // always_on: the caller sends a sampled traceparent; sampled variants start new traces.
+      traced: options.rate === undefined,
+      path,
+      tracer: variantTracer,
+    };
   }
   const variants: Variant[] = [
     { name: 'telemetry off', telemetry: undefined, traced: true },
     { name: 'metrics', telemetry: createRouterTelemetry({ config: () => config }), traced: true },
-    {
-      name: 'metrics + tracing always_on (signal_spans learned)',
-      telemetry: createRouterTelemetry({ config: () => config, tracer: await tracer('always-on') }),
-      traced: true,
-      path: 'always-on',
-    },
-    {
-      name: 'metrics + tracing always_on (signal_spans all)',
-      telemetry: createRouterTelemetry({
-        config: () => config,
-        tracer: await tracer('always-on-all'),
-        signalSpans: 'all',
-      }),
-      traced: true,
-      path: 'always-on-all',
-    },
-    {
-      name: 'metrics + tracing 10% sampled',
-      telemetry: createRouterTelemetry({
-        config: () => config,
-        tracer: await tracer('sampled-10', { type: 'probabilistic', rate: 0.1 }),
-      }),
-      traced: false,
-      path: 'sampled-10',
-    },
-    {
-      name: 'metrics + tracing 1% sampled',
-      telemetry: createRouterTelemetry({
-        config: () => config,
-        tracer: await tracer('sampled-1', { type: 'probabilistic', rate: 0.01 }),
-      }),
-      traced: false,
-      path: 'sampled-1',
-    },
+    await tracedVariant('metrics + tracing always_on (signal_spans learned)', 'always-on'),
+    await tracedVariant('metrics + tracing always_on (signal_spans all)', 'always-on-all', {
+      signalSpans: 'all',
+    }),
+    await tracedVariant('metrics + tracing 10% sampled', 'sampled-10', { rate: 0.1 }),
+    await tracedVariant('metrics + tracing 0% sampled (the unsampled path)', 'sampled-0', { rate: 0 }),
+    await tracedVariant('metrics + tracing 1% sampled', 'sampled-1', { rate: 0.01 }),
   ];
   /** Requests each variant handled, to report exported spans per request. */
   const handled = new Map<string, number>();
@@ -180,6 +180,8 @@ async function main(): Promise<void> {
   }
 
   const telemetryCost = new Map<string, number>();
+  /** CPU µs per request of the HTTP host with telemetry off (set by the HTTP level). */
+  let httpOffMicros: number | undefined;
 
   /** Runs `work` and returns the CPU-bound throughput: requests per CPU second of this process. */
   async function measured(
@@ -211,6 +213,7 @@ async function main(): Promise<void> {
       const slot = results.get(variant.name)!;
       const throughput = report(`${level}, ${variant.name}`, slot.latencies, slot.throughputs, baseline);
       baseline ??= throughput;
+      if (level.startsWith('HTTP')) httpOffMicros = 1e6 / baseline;
       if (variant.telemetry && telemetryCost.has(variant.name)) {
         // Host capacity with this variant's telemetry added to the measured off-cost per request.
         const hostMicros = 1e6 / baseline;
@@ -237,7 +240,11 @@ async function main(): Promise<void> {
       }),
     ),
   );
-  async function cpuPerCall(iterations: number, call: (index: number) => unknown): Promise<number[]> {
+  async function cpuPerCall(
+    iterations: number,
+    call: (index: number) => unknown,
+    flush?: () => Promise<void>,
+  ): Promise<number[]> {
     const perRound: number[] = [];
     for (let round = 0; round <= ROUNDS; round++) {
       const before = process.cpuUsage();
@@ -246,6 +253,9 @@ async function main(): Promise<void> {
         if (result instanceof Promise) await result;
         // Let the span exporter's I/O run, as it would between requests.
         if (index % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+        // This loop produces spans faster than one exporter sends them; exporting every 500
+        // requests keeps the queue from overflowing, so every span's export is paid for here.
+        if (flush && index % 500 === 499) await flush();
       }
       const used = process.cpuUsage(before);
       if (round > 0) perRound.push((used.user + used.system) / iterations); // round 0 warms up
@@ -265,18 +275,30 @@ async function main(): Promise<void> {
     );
     return micros;
   }
+  const droppedBefore = droppedSpans;
   for (const variant of variants.slice(1)) {
     const telemetry = variant.telemetry!;
     const headers: Record<string, string> = variant.traced ? { traceparent: SAMPLED } : {};
-    const perRound = await cpuPerCall(20_000, (index) => {
-      const request = telemetry.startRequest({ headers });
-      telemetry.recordRoute(outcomes[index % outcomes.length]!, { request });
-      request.startUpstream({ model: 'math-expert' }).end({ status: 200 });
-      request.end({ status: 200 });
-      handled.set(variant.name, (handled.get(variant.name) ?? 0) + 1);
-    });
+    const tracing = variant.tracer ? tracingByTracer.get(variant.tracer) : undefined;
+    const perRound = await cpuPerCall(
+      20_000,
+      (index) => {
+        const request = telemetry.startRequest({ headers });
+        telemetry.recordRoute(outcomes[index % outcomes.length]!, { request });
+        request.startUpstream({ model: 'math-expert' }).end({ status: 200 });
+        request.end({ status: 200 });
+        handled.set(variant.name, (handled.get(variant.name) ?? 0) + 1);
+      },
+      tracing ? () => tracing.forceFlush() : undefined,
+    );
     telemetryCost.set(variant.name, costLine(`telemetry calls alone, ${variant.name}`, perRound));
   }
+  console.log(
+    JSON.stringify({
+      name: 'spans dropped while measuring the telemetry calls alone',
+      droppedSpans: droppedSpans - droppedBefore,
+    }),
+  );
   const routeMicros = costLine(
     'route() alone',
     await cpuPerCall(10_000, (index) =>
@@ -351,6 +373,30 @@ async function main(): Promise<void> {
   });
   generator.kill();
   server.close();
+  // The sampling rate at which metrics + tracing cost 5 % of the HTTP host's throughput, from the
+  // CPU costs: telemetry T(rate) = U + rate × (traced − U), where U is the unsampled path
+  // (metrics included) and a traced request costs U + (T(10 %) − U) / 0.1 (measured at 10 %, where
+  // the exporter keeps up; at always_on it may drop spans, which would understate the cost).
+  // 5 % of throughput means T ≤ host × 5 / 95.
+  const hostOff = httpOffMicros;
+  const unsampled = telemetryCost.get('metrics + tracing 0% sampled (the unsampled path)');
+  const tenPercent = telemetryCost.get('metrics + tracing 10% sampled');
+  if (hostOff !== undefined && unsampled !== undefined && tenPercent !== undefined) {
+    const tracedExtra = (tenPercent - unsampled) / 0.1;
+    const budget = (hostOff * 5) / 95;
+    console.log(
+      JSON.stringify({
+        name: 'sampling rate for 5 % of the HTTP host (metrics + tracing, from CPU costs)',
+        p50: null,
+        p99: null,
+        throughput: null,
+        hostMicrosPerRequest: Number(hostOff.toFixed(2)),
+        unsampledPathMicros: Number(unsampled.toFixed(2)),
+        tracedRequestExtraMicros: Number(tracedExtra.toFixed(2)),
+        rate: Number(Math.max(0, (budget - unsampled) / tracedExtra).toFixed(4)),
+      }),
+    );
+  }
   for (const tracing of tracings) await tracing.forceFlush();
   sink.send('count');
   const received = await new Promise<Record<string, number>>((resolve) =>
