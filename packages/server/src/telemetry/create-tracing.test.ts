@@ -10,7 +10,12 @@ import { createTracing, TRACING_DEPENDENCIES, tracingOptionsFromConfig } from '.
 async function collector() {
   const bodies: {
     path: string;
-    body: { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] };
+    body: {
+      resourceSpans: {
+        resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+        scopeSpans: { spans: { name: string }[] }[];
+      }[];
+    };
   }[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -29,7 +34,12 @@ async function collector() {
       .flatMap((entry) => entry.body.resourceSpans)
       .flatMap((resource) => resource.scopeSpans)
       .flatMap((scope) => scope.spans.map((span) => span.name));
-  return { url, spanNames, close: () => new Promise((resolve) => server.close(resolve)) };
+  const serviceNames = () =>
+    bodies
+      .flatMap((entry) => entry.body.resourceSpans)
+      .map((resource) => resource.resource.attributes.find((attribute) => attribute.key === 'service.name'))
+      .map((attribute) => attribute?.value.stringValue);
+  return { url, spanNames, serviceNames, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 describe('createTracing', () => {
@@ -51,7 +61,10 @@ describe('createTracing', () => {
   it('exports sampled requests over OTLP/HTTP and nothing for unsampled ones', async () => {
     const sink = await collector();
     const router = await routerFor(configText());
-    const always = await createTracing({ otlpEndpoint: `${sink.url}/always/v1/traces` });
+    const always = await createTracing({
+      otlpEndpoint: `${sink.url}/always/v1/traces`,
+      serviceName: 'router-under-test',
+    });
     const never = await createTracing({
       otlpEndpoint: `${sink.url}/never/v1/traces`,
       sampling: { type: 'probabilistic', rate: 0 },
@@ -71,6 +84,8 @@ describe('createTracing', () => {
     expect(names.filter((name) => name === 'semantic_router.upstream.request')).toHaveLength(3);
     expect(names.filter((name) => name === 'semantic_router.signal.evaluation')).toHaveLength(3);
     expect(sink.spanNames('/never/v1/traces')).toEqual([]);
+    // The configured service name is the resource's service.name, as trace backends index it.
+    expect(new Set(sink.serviceNames())).toEqual(new Set(['router-under-test']));
     await always.shutdown();
     await never.shutdown();
     await router.close();
@@ -94,6 +109,7 @@ describe('createTracing', () => {
     expect(Object.keys(TRACING_DEPENDENCIES)).toEqual([
       '@opentelemetry/sdk-trace-base',
       '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/resources',
     ]);
   });
 

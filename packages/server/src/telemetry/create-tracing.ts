@@ -15,6 +15,7 @@ import { ParentOrRatioSampler, PooledIdGenerator } from './fast-sampling.js';
 export const TRACING_DEPENDENCIES = {
   '@opentelemetry/sdk-trace-base': '^2.12.1',
   '@opentelemetry/exporter-trace-otlp-http': '^0.223.1',
+  '@opentelemetry/resources': '^2.12.1',
 } as const;
 
 /** The structural surface of an OpenTelemetry `SpanExporter` (e.g. `InMemorySpanExporter`). */
@@ -63,9 +64,9 @@ type SdkModule = typeof import('@opentelemetry/sdk-trace-base');
 
 function defaultImport(name: keyof typeof TRACING_DEPENDENCIES): Promise<unknown> {
   // Literal specifiers so bundlers can see them.
-  return name === '@opentelemetry/sdk-trace-base'
-    ? import('@opentelemetry/sdk-trace-base')
-    : import('@opentelemetry/exporter-trace-otlp-http');
+  if (name === '@opentelemetry/sdk-trace-base') return import('@opentelemetry/sdk-trace-base');
+  if (name === '@opentelemetry/resources') return import('@opentelemetry/resources');
+  return import('@opentelemetry/exporter-trace-otlp-http');
 }
 
 async function importLib<T>(
@@ -138,12 +139,22 @@ export async function createTracing(options: CreateTracingOptions = {}): Promise
           maxExportBatchSize: options.batch?.maxExportBatchSize ?? BATCH_DEFAULTS.maxExportBatchSize,
           scheduledDelayMillis: options.batch?.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis,
         });
+  const resources = await importLib<typeof import('@opentelemetry/resources')>(
+    '@opentelemetry/resources',
+    load,
+  );
+  const serviceName = options.serviceName ?? 'semroute';
   const provider = new sdk.BasicTracerProvider({
+    // service.name identifies the router in every trace backend; without it spans arrive as
+    // unknown_service.
+    resource: resources
+      .defaultResource()
+      .merge(resources.resourceFromAttributes({ 'service.name': serviceName })),
     sampler: new ParentOrRatioSampler(rate),
     idGenerator: new PooledIdGenerator(),
     spanProcessors: [processor],
   });
-  const tracer = provider.getTracer(options.serviceName ?? 'semroute');
+  const tracer = provider.getTracer('semroute');
   return {
     tracer,
     forceFlush: () => provider.forceFlush(),
