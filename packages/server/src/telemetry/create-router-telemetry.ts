@@ -1,8 +1,10 @@
 /**
  * `createRouterTelemetry()`: what hosts call around each request so that core stays
  * dependency-free. It turns a {@link RouteOutcome}'s explanation into Prometheus metrics and,
- * when given a tracer, into `semantic_router.*` spans (one per evaluated signal, timed from the
- * explanation's latencies), and records upstream usage (tokens, cost, latency).
+ * when given a tracer, into `semantic_router.*` spans created after routing from the
+ * explanation's measured phases (the span model is documented in the package README), and
+ * records upstream usage (tokens, cost, latency). Sampling is decided once per request, on the
+ * `request.received` span: an unsampled request costs one non-recording span and nothing else.
  *
  * @module
  */
