@@ -9,5 +9,9 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   // Imported lazily by createTracing(); installed by the host, never bundled.
-  external: ['@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http'],
+  external: [
+    '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/resources',
+  ],
 });

@@ -70,10 +70,13 @@ export {
   type RecordResponseInput,
   type RequestTelemetry,
   type RouterTelemetry,
+  routerTelemetryOptionsFromConfig,
+  type SignalSpans,
   SPAN_PREFIX,
   type TokenUsage,
 } from './telemetry/create-router-telemetry.js';
 export {
+  BATCH_DEFAULTS,
   type CreateTracingOptions,
   createTracing,
   type SpanExporterLike,

@@ -188,6 +188,52 @@ ${decisions}`);
     expect(config.routing.decisions[0]!.priority).toBe(0);
   });
 
+  it('reads observability: per-signal spans and windowed metrics with defaults, durations checked', () => {
+    const decisions = `  decisions:
+    - name: a
+      rules: {operator: OR, conditions: [{type: keyword, name: urgent_keywords}]}
+      modelRefs: [{model: base-model}]
+`;
+    const defaults = parseRouterConfig(`${base}${decisions}global:
+  services:
+    observability:
+      tracing: {enabled: true}
+      metrics: {windowed_metrics: {enabled: true}}
+`).config.global.services.observability!;
+    expect(defaults.tracing!.signal_spans).toBe('learned');
+    expect(defaults.metrics!.windowed_metrics).toEqual({
+      enabled: true,
+      time_windows: ['1m', '5m', '15m', '1h', '24h'],
+      max_models: 100,
+      max_samples: 10_000,
+    });
+    const { config, warnings } = parseRouterConfig(`${base}${decisions}global:
+  services:
+    observability:
+      tracing: {enabled: true, signal_spans: all}
+      metrics:
+        windowed_metrics: {enabled: true, time_windows: [30s, 1h30m], update_interval: 10s, max_model: 3}
+`);
+    expect(config.global.services.observability!.tracing!.signal_spans).toBe('all');
+    expect(config.global.services.observability!.metrics!.windowed_metrics!.time_windows).toEqual([
+      '30s',
+      '1h30m',
+    ]);
+    expect(warnings.map((warning) => warning.path)).toEqual([
+      'global.services.observability.metrics.windowed_metrics.max_model',
+    ]);
+    const issues = errorsOf(`${base}${decisions}global:
+  services:
+    observability:
+      tracing: {signal_spans: some}
+      metrics: {windowed_metrics: {time_windows: [5 minutes]}}
+`);
+    expect(issues.map((issue) => issue.path).sort()).toEqual([
+      'global.services.observability.metrics.windowed_metrics.time_windows[0]',
+      'global.services.observability.tracing.signal_spans',
+    ]);
+  });
+
   it('reports wrong types with what was found', () => {
     const issues = errorsOf(`${base}  decisions:
     - name: a

@@ -756,12 +756,42 @@ const services = z.strictObject({
             })
             .optional(),
           service_name: z.string().optional(),
+          /**
+           * Which signals get a span of their own under `semantic_router.signal.evaluation`
+           * (every signal's status and latency is always on that span's attributes):
+           * `learned` (default) the model-backed families, `all` every signal, `none` no per-signal spans.
+           */
+          signal_spans: z.enum(['all', 'learned', 'none']).default('learned'),
         })
         .optional(),
       metrics: z
         .looseObject({
           enabled: z.boolean().default(true),
           port: z.number().int().min(0).max(65535).optional(),
+          /** `llm_model_latency_p{50,95,99}_windowed_seconds` per model and time window. */
+          windowed_metrics: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              time_windows: z
+                .array(
+                  z
+                    .string()
+                    .regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'must be a duration such as 30s, 5m, 1h or 1h30m'),
+                )
+                .min(1)
+                .default(['1m', '5m', '15m', '1h', '24h']),
+              /** Most models tracked (bounded cardinality); further models are not tracked. */
+              max_models: z.number().int().positive().default(100),
+              /** Most recent completions kept per model; percentiles are over those inside each window. */
+              max_samples: z.number().int().positive().default(10_000),
+              /** Accepted for reference configs; gauges are computed at scrape time, so it has no effect. */
+              update_interval: z.string().optional(),
+              /** Accepted for reference configs; per-model tracking is what this feature does. */
+              model_metrics: z.boolean().optional(),
+              /** Accepted for reference configs; not implemented (no effect). */
+              queue_depth_estimation: z.boolean().optional(),
+            })
+            .optional(),
         })
         .optional(),
       logging: z

@@ -38,24 +38,27 @@ function tableProvider(
 
 const unmatched: SignalResult = { status: 'unmatched', confidence: 0 };
 
+/** Answers of the reference example's learned signals, from the prompt text. */
+function referenceAnswer(kind: SignalKind, name: string, text: string): SignalResult {
+  if (kind === 'jailbreak')
+    return /ignore all previous/i.test(text) ? { status: 'matched', confidence: 0.95 } : unmatched;
+  if (kind === 'pii')
+    return /\d{3}-\d{2}-\d{4}/.test(text)
+      ? { status: 'matched', confidence: 0.99, labels: ['US_SSN'] }
+      : unmatched;
+  if (kind === 'domain') {
+    const label = /integral|equation/.test(text) ? 'math' : /court|contract/.test(text) ? 'law' : 'other';
+    return label === name
+      ? { status: 'matched', confidence: 0.9, labels: [label] }
+      : { status: 'unmatched', confidence: 0.1, labels: [label] };
+  }
+  if (kind === 'embedding')
+    return /probability|integral/.test(text) ? { status: 'matched', confidence: 0.8 } : unmatched;
+  return unmatched;
+}
+
 function referenceProvider() {
-  return tableProvider((kind, name, text) => {
-    if (kind === 'jailbreak')
-      return /ignore all previous/i.test(text) ? { status: 'matched', confidence: 0.95 } : unmatched;
-    if (kind === 'pii')
-      return /\d{3}-\d{2}-\d{4}/.test(text)
-        ? { status: 'matched', confidence: 0.99, labels: ['US_SSN'] }
-        : unmatched;
-    if (kind === 'domain') {
-      const label = /integral|equation/.test(text) ? 'math' : /court|contract/.test(text) ? 'law' : 'other';
-      return label === name
-        ? { status: 'matched', confidence: 0.9, labels: [label] }
-        : { status: 'unmatched', confidence: 0.1, labels: [label] };
-    }
-    if (kind === 'embedding')
-      return /probability|integral/.test(text) ? { status: 'matched', confidence: 0.8 } : unmatched;
-    return unmatched;
-  });
+  return tableProvider(referenceAnswer);
 }
 
 async function referenceRouter(options: { responseCache?: ResponseCacheV1 } = {}) {
@@ -511,6 +514,42 @@ routing:
     });
     await router.storeResponse(miss.cacheWrite!, cached);
     expect(store).toHaveBeenCalledWith(miss.cacheWrite, cached);
+  });
+
+  it('reports where routing time went: signals, decision rules and the cache lookup', async () => {
+    // A manual clock that only the signal provider and the cache advance: every phase's duration
+    // is exactly the time injected into it.
+    let time = 100;
+    const clock = { now: () => time, wallNow: () => 1_700_000_000_000 };
+    const provider = tableProvider((kind, name, text) => {
+      if (kind === 'domain') time += 7;
+      return referenceAnswer(kind, name, text);
+    });
+    const cache: ResponseCacheV1 = {
+      specificationVersion: 'v1',
+      lookup: async () => {
+        time += 3;
+        return undefined;
+      },
+      store: async () => {},
+    };
+    const { config } = parseRouterConfig(reference);
+    const router = await createRouter({ config, signalProviders: [provider], clock, responseCache: cache });
+    const outcome = upstream(await router.route(chat('what is the weather like')));
+    expect(outcome.explanation.plugins).toContain('response_cache');
+    const phases = outcome.explanation.phases!;
+    expect(phases.signalsStartMs).toBe(0);
+    expect(phases.signalsMs).toBeGreaterThan(0);
+    expect(phases.signalsMs % 7).toBe(0);
+    expect(phases.decisionMs).toBe(0);
+    expect(phases.cacheLookupStartMs).toBe(phases.signalsMs);
+    expect(phases.cacheLookupMs).toBe(3);
+    expect(outcome.explanation.latencyMs).toBe(phases.signalsMs + 3);
+
+    const passthrough = upstream(
+      await router.route({ body: { model: 'general-expert', messages: [{ role: 'user', content: 'x' }] } }),
+    );
+    expect(passthrough.explanation.phases).toBeUndefined();
   });
 
   it('never lets a failing cache write reject', async () => {

@@ -59,6 +59,7 @@ import type {
   ModelListEntry,
   RouteExplanation,
   RouteOutcome,
+  RoutePhaseTimings,
   RouteRequest,
   Router,
   SignalExplanation,
@@ -490,6 +491,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
     }
 
     const input: SignalInput = buildSignalInput(body, headers);
+    const signalsStarted = clock.now();
     const run = await runSignalExtractors(block.extractors, input, {
       timeoutMs,
       clock,
@@ -497,6 +499,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
     });
     const results: SlotResult[] = run.results;
     applyComposers(block.composers, results);
+    const signalsEnded = clock.now();
     for (const step of block.projections) step(results);
 
     const matched: {
@@ -518,6 +521,11 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
         });
     }
     rankDecisions(matched, block.strategy);
+    const phases: RoutePhaseTimings = {
+      signalsStartMs: signalsStarted - started,
+      signalsMs: signalsEnded - signalsStarted,
+      decisionMs: clock.now() - signalsEnded,
+    };
 
     const signals: SignalExplanation[] = block.slots.signals.map(({ type, name }, index) => {
       const result = results[index];
@@ -550,6 +558,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       signals,
       matchedDecisions: matched.map(({ name, priority, confidence }) => ({ name, priority, confidence })),
       tokenCount: input.tokenCount,
+      phases,
     };
 
     const responseHeaders: Record<string, string> = { [vsr('schema-version')]: HEADER_SCHEMA_VERSION };
@@ -667,7 +676,7 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
       [vsr('selected-model')]: bodyModel,
     });
 
-    const decidedExplanation = {
+    let decidedExplanation = {
       ...baseExplanation,
       decision: decision.name,
       confidence: best.confidence,
@@ -692,7 +701,16 @@ export async function createRouter(options: CreateRouterOptions): Promise<Router
         policyFingerprint: decision.policyFingerprint,
       };
       pluginsRun.push('response_cache');
+      const lookupStarted = clock.now();
       const hit = await responseCache.lookup(cacheWrite, signal ? { signal } : undefined);
+      decidedExplanation = {
+        ...decidedExplanation,
+        phases: {
+          ...phases,
+          cacheLookupStartMs: lookupStarted - started,
+          cacheLookupMs: clock.now() - lookupStarted,
+        },
+      };
       if (hit) {
         const headersOut: Record<string, string> = {
           'content-type': stream ? 'text/event-stream' : 'application/json',

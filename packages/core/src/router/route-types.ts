@@ -70,6 +70,27 @@ export interface RouteExplanation {
   readonly tokenCount: number;
   /** Time spent in `route()`, ms. */
   readonly latencyMs: number;
+  /**
+   * Where the time of `route()` went, for telemetry (decision latency histogram, trace spans).
+   * Present when signals and decisions ran (absent for passthrough and request errors).
+   */
+  readonly phases?: RoutePhaseTimings;
+}
+
+/**
+ * Routing phases as offsets from the start of `route()`, ms. Signals run first (concurrently),
+ * then the decision rules; a response cache lookup, when the matched decision has one, follows.
+ */
+export interface RoutePhaseTimings {
+  /** Offset at which signal extraction started (after request parsing). */
+  readonly signalsStartMs: number;
+  /** Wall time of the whole (concurrent) signal extraction. */
+  readonly signalsMs: number;
+  /** Projections, decision rules and ranking; starts when signal extraction ends. */
+  readonly decisionMs: number;
+  /** Offset and wall time of the response cache lookup, when one ran. */
+  readonly cacheLookupStartMs?: number;
+  readonly cacheLookupMs?: number;
 }
 
 /** Header changes for the upstream request. */

@@ -26,7 +26,11 @@ import {
 } from '../api/create-management-api.js';
 import { createJsonLogger, createRequestLogger, type RequestLogger } from '../logging/create-json-logger.js';
 import { type ConfigManager, createConfigManager } from '../reload/config-manager.js';
-import { createRouterTelemetry, type RouterTelemetry } from '../telemetry/create-router-telemetry.js';
+import {
+  createRouterTelemetry,
+  type RouterTelemetry,
+  routerTelemetryOptionsFromConfig,
+} from '../telemetry/create-router-telemetry.js';
 import { createTracing, type Tracing, tracingOptionsFromConfig } from '../telemetry/create-tracing.js';
 import { instrumentRouter } from '../telemetry/instrument-router.js';
 import {
@@ -125,7 +129,7 @@ export async function startOperations(options: StartOperationsOptions): Promise<
   const tracing = await createTracing(tracingOptionsFromConfig(bootstrap));
   let config: ConfigManager | undefined;
   const telemetry = createRouterTelemetry({
-    metrics: observability?.metrics?.enabled ?? true,
+    ...routerTelemetryOptionsFromConfig(bootstrap),
     config: () => config?.router.config ?? bootstrap,
     ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
   });

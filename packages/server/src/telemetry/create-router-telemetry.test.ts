@@ -165,6 +165,14 @@ describe('metrics', () => {
       sample(families, 'llm_signal_extraction_latency_seconds_count', { signal_type: 'pii' })?.value,
     ).toBe('6');
     expect(sample(families, 'llm_model_routing_latency_seconds_count')?.value).toBe('7');
+    // Decision evaluation is timed for the six routed requests (not for the unparseable body).
+    expect(typed.find((family) => family.name === 'llm_decision_evaluation_latency_seconds')?.type).toBe(
+      'HISTOGRAM',
+    );
+    expect(sample(families, 'llm_decision_evaluation_latency_seconds_count')?.value).toBe('6');
+    expect(sample(families, 'llm_decision_evaluation_latency_seconds_bucket', { le: '+Inf' })?.value).toBe(
+      '6',
+    );
     expect(sample(families, 'llm_signal_match_total', { signal_name: 'math_vocab' })?.value).toBe('2');
     expect(sample(families, 'llm_pii_violations_total', { pii_type: 'EMAIL_ADDRESS' })?.value).toBe('1');
     expect(sample(families, 'llm_plugin_execution_total', { plugin_type: 'system_prompt' })?.value).toBe('2');
@@ -213,6 +221,53 @@ describe('metrics', () => {
     expect(off.metricNames()).toEqual([]);
   });
 
+  it('exposes windowed latency percentiles per model and window, computed at scrape', async () => {
+    let time = 0;
+    const telemetry = createRouterTelemetry({
+      windowedMetrics: { timeWindows: ['1m', '5m'], maxModels: 2, maxSamples: 1000, now: () => time },
+    });
+    // base-model: latencies 1..100 ms at t = 0; then 1000 ms, 2000 ms two minutes later.
+    for (let latency = 1; latency <= 100; latency++)
+      telemetry.recordResponse({ model: 'base-model', status: 200, latencyMs: latency });
+    time = 120_000;
+    telemetry.recordResponse({ model: 'base-model', status: 200, latencyMs: 1000 });
+    telemetry.recordResponse({ model: 'base-model', status: 200, latencyMs: 2000 });
+    telemetry.recordResponse({ model: 'other-model', status: 200, latencyMs: 40 });
+    // A third model is beyond maxModels: not tracked, no unbounded series.
+    telemetry.recordResponse({ model: 'third-model', status: 200, latencyMs: 40 });
+
+    const server = await serveMetrics(telemetry, { host: '127.0.0.1', port: 0 });
+    cleanups.push(() => server.close());
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const { families: typed, series: families } = scrape(text);
+    for (const quantile of ['p50', 'p95', 'p99'])
+      expect(
+        typed.find((family) => family.name === `llm_model_latency_${quantile}_windowed_seconds`)?.type,
+      ).toBe('GAUGE');
+    const value = (name: string, model: string, window: string) =>
+      Number(sample(families, name, { model, time_window: window })?.value);
+    // The last minute holds only the two recent samples: linear interpolation between them.
+    expect(value('llm_model_latency_p50_windowed_seconds', 'base-model', '1m')).toBeCloseTo(1.5, 9);
+    expect(value('llm_model_latency_p99_windowed_seconds', 'base-model', '1m')).toBeCloseTo(1.99, 9);
+    expect(value('llm_model_requests_windowed_total', 'base-model', '1m')).toBe(2);
+    // Five minutes hold all 102: the median is between the 51st and 52nd smallest (51 and 52 ms).
+    expect(value('llm_model_latency_p50_windowed_seconds', 'base-model', '5m')).toBeCloseTo(0.0515, 9);
+    expect(value('llm_model_latency_p95_windowed_seconds', 'base-model', '5m')).toBeCloseTo(0.09695, 9); // rank 95.95
+    expect(value('llm_model_requests_windowed_total', 'base-model', '5m')).toBe(102);
+    expect(value('llm_model_latency_p95_windowed_seconds', 'other-model', '1m')).toBeCloseTo(0.04, 9);
+    expect(text).not.toMatch(/windowed_\w+\{model="third-model"/);
+
+    // Ten minutes later every window is empty: the series disappear instead of going stale.
+    time = 720_000;
+    expect(await telemetry.metrics()).not.toMatch(/llm_model_latency_p50_windowed_seconds\{/);
+
+    // Off by default: no windowed families at all.
+    expect(createRouterTelemetry().metricNames()).not.toContain('llm_model_latency_p50_windowed_seconds');
+    expect(() => createRouterTelemetry({ windowedMetrics: { timeWindows: ['5 minutes'] } })).toThrow(
+      /invalid duration "5 minutes"/,
+    );
+  });
+
   it('keeps registries separate per telemetry instance (no global registry)', async () => {
     const first = createRouterTelemetry();
     const second = createRouterTelemetry();
@@ -223,18 +278,19 @@ describe('metrics', () => {
 });
 
 describe('tracing', () => {
-  async function traced() {
+  async function traced(options: { signalSpans?: 'all' | 'learned' | 'none' } = {}) {
     const exporter = new InMemorySpanExporter();
     const tracing = await createTracing({ exporter });
     cleanups.push(() => tracing.shutdown());
-    const telemetry = createRouterTelemetry({ tracer: tracing.tracer!, metrics: false });
+    const telemetry = createRouterTelemetry({ tracer: tracing.tracer!, metrics: false, ...options });
     return { exporter, telemetry };
   }
   const byName = (spans: ReadableSpan[], name: string) =>
     spans.filter((span) => span.name === `semantic_router.${name}`);
   const parentId = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+  const millis = (time: readonly [number, number]) => time[0] * 1e3 + time[1] / 1e6;
 
-  it('continues the caller trace: one span per signal, decision, plugins, cache and upstream', async () => {
+  it('continues the caller trace: routing, signal evaluation, decision, plugins and upstream spans', async () => {
     const { exporter, telemetry } = await traced();
     const router = await telemetryRouter(telemetry);
     const incoming = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -263,40 +319,111 @@ describe('tracing', () => {
     expect(root!.attributes).toMatchObject({ 'request.id': 'req-1', 'http.response.status_code': 200 });
     const [routing] = byName(spans, 'routing.decision');
     expect(parentId(routing!)).toBe(root!.spanContext().spanId);
-    expect(routing!.attributes).toMatchObject({ 'decision.name': 'math', 'routing.model': 'math-expert' });
+    expect(routing!.attributes).toMatchObject({
+      'decision.name': 'math',
+      'routing.model': 'math-expert',
+      'routing.plugins': ['system_prompt'],
+    });
+    // Every signal is on signal.evaluation; only the learned one (PII) has a span of its own.
     const [evaluation] = byName(spans, 'signal.evaluation');
-    const signalSpans = byName(spans, 'signal.keyword');
-    expect(signalSpans).toHaveLength(3);
-    expect(byName(spans, 'signal.pii')).toHaveLength(1);
-    for (const span of [...signalSpans, ...byName(spans, 'signal.pii')])
-      expect(parentId(span)).toBe(evaluation!.spanContext().spanId);
-    expect(signalSpans.map((span) => span.attributes['signal.name']).sort()).toEqual([
-      'cache_me',
-      'jailbreak_phrases',
-      'math_vocab',
+    expect(parentId(evaluation!)).toBe(routing!.spanContext().spanId);
+    const names = evaluation!.attributes['signal.names'] as string[];
+    expect([...names].sort()).toEqual([
+      'keyword:cache_me',
+      'keyword:jailbreak_phrases',
+      'keyword:math_vocab',
+      'pii:contact_info',
     ]);
-    expect(byName(spans, 'decision.evaluation')[0]!.attributes['decision.name']).toBe('math');
-    expect(byName(spans, 'plugin.execution').map((span) => span.attributes['plugin.type'])).toEqual([
-      'system_prompt',
-    ]);
+    expect(evaluation!.attributes['signal.count']).toBe(4);
+    expect(evaluation!.attributes['signal.matched']).toEqual(['keyword:math_vocab']);
+    const statuses = evaluation!.attributes['signal.statuses'] as string[];
+    expect(statuses[names.indexOf('keyword:math_vocab')]).toBe('matched');
+    expect(statuses[names.indexOf('pii:contact_info')]).toBe('unmatched');
+    const latencies = evaluation!.attributes['signal.latencies_ms'] as number[];
+    expect(latencies).toEqual(outcome.explanation.signals.map((signal) => signal.latencyMs));
+    expect(byName(spans, 'signal.keyword')).toEqual([]);
+    const [pii] = byName(spans, 'security.pii_detection');
+    expect(parentId(pii!)).toBe(evaluation!.spanContext().spanId);
+    expect(pii!.attributes).toMatchObject({ 'signal.name': 'contact_info', 'signal.status': 'unmatched' });
+
+    const [decision] = byName(spans, 'decision.evaluation');
+    expect(parentId(decision!)).toBe(routing!.spanContext().spanId);
+    expect(decision!.attributes).toMatchObject({
+      'decision.name': 'math',
+      'decision.matched_count': outcome.explanation.matchedDecisions.length,
+    });
+    const [plugins] = byName(spans, 'plugin.execution');
+    expect(plugins!.attributes['plugin.types']).toEqual(['system_prompt']);
     const [upstreamSpan] = byName(spans, 'upstream.request');
+    expect(parentId(upstreamSpan!)).toBe(root!.spanContext().spanId);
     expect(upstream.headers.traceparent).toContain(upstreamSpan!.spanContext().spanId);
-    // Span times come from the explanation: the routing span lasts route()'s measured latency.
-    const durationMs = (routing!.duration[0] * 1e9 + routing!.duration[1]) / 1e6;
-    expect(durationMs).toBeCloseTo(outcome.explanation.latencyMs, 1);
+    expect(spans).toHaveLength(7);
+
+    // Span times come from the explanation's measured phases, in order, inside routing.decision.
+    const phases = outcome.explanation.phases!;
+    expect(millis(routing!.duration)).toBeCloseTo(outcome.explanation.latencyMs, 1);
+    expect(millis(evaluation!.duration)).toBeCloseTo(phases.signalsMs, 1);
+    expect(millis(decision!.duration)).toBeCloseTo(phases.decisionMs, 1);
+    const offset = (span: ReadableSpan) => millis(span.startTime) - millis(routing!.startTime);
+    expect(offset(evaluation!)).toBeCloseTo(phases.signalsStartMs, 1);
+    expect(offset(decision!)).toBeCloseTo(phases.signalsStartMs + phases.signalsMs, 1);
+    expect(millis(plugins!.endTime)).toBeCloseTo(millis(routing!.endTime), 1);
   });
 
-  it('records a cache lookup span with cache.hit', async () => {
+  it('gives every signal a span with signalSpans all, and none with signalSpans none', async () => {
+    const all = await traced({ signalSpans: 'all' });
+    const router = await telemetryRouter(all.telemetry);
+    const request = all.telemetry.startRequest({});
+    all.telemetry.recordRoute(await router.route(chat('an integral')), { request });
+    request.end({ status: 200 });
+    const allSpans = all.exporter.getFinishedSpans();
+    expect(
+      byName(allSpans, 'signal.keyword')
+        .map((span) => span.attributes['signal.name'])
+        .sort(),
+    ).toEqual(['cache_me', 'jailbreak_phrases', 'math_vocab']);
+    expect(byName(allSpans, 'security.pii_detection')).toHaveLength(1);
+
+    const none = await traced({ signalSpans: 'none' });
+    const noneRouter = await telemetryRouter(none.telemetry);
+    const noneRequest = none.telemetry.startRequest({});
+    none.telemetry.recordRoute(await noneRouter.route(chat('an integral')), { request: noneRequest });
+    noneRequest.end({ status: 200 });
+    expect(
+      none.exporter
+        .getFinishedSpans()
+        .map((span) => span.name)
+        .sort(),
+    ).toEqual([
+      'semantic_router.decision.evaluation',
+      'semantic_router.plugin.execution',
+      'semantic_router.request.received',
+      'semantic_router.routing.decision',
+      'semantic_router.signal.evaluation',
+    ]);
+    expect(() => createRouterTelemetry({ signalSpans: 'some' as never })).toThrow(/all, learned or none/);
+  });
+
+  it('records a cache lookup span with cache.hit, timed by the lookup', async () => {
     const { exporter, telemetry } = await traced();
     const router = await telemetryRouter(telemetry);
     const request = telemetry.startRequest({});
-    telemetry.recordRoute(await router.route(chat('cacheable hit')), { request });
+    const outcome = await router.route(chat('cacheable hit'));
+    telemetry.recordRoute(outcome, { request });
     request.end({ status: 200 });
-    const [lookup] = byName(exporter.getFinishedSpans(), 'cache.lookup');
+    const spans = exporter.getFinishedSpans();
+    const [lookup] = byName(spans, 'cache.lookup');
     expect(lookup!.attributes['cache.hit']).toBe(true);
+    expect(millis(lookup!.duration)).toBeCloseTo(outcome.explanation.phases!.cacheLookupMs!, 1);
+    expect(byName(spans, 'routing.decision')[0]!.attributes).toMatchObject({
+      'cache.hit': true,
+      'routing.response_path': 'cache',
+    });
+    // The cache is the only plugin that ran: no plugin.execution span.
+    expect(byName(spans, 'plugin.execution')).toEqual([]);
   });
 
-  it('records nothing for unsampled requests and passes the caller trace on without a tracer', async () => {
+  it('records nothing for unsampled requests but still propagates the not-sampled trace upstream', async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = await createTracing({ exporter, sampling: { type: 'always_off' } });
     cleanups.push(() => tracing.shutdown());
@@ -304,7 +431,18 @@ describe('tracing', () => {
     const router = await telemetryRouter(telemetry);
     const request = telemetry.startRequest({});
     telemetry.recordRoute(await router.route(chat('an integral')), { request });
+    const upstream = request.startUpstream({ model: 'math-expert' });
+    expect(upstream.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    upstream.end({ status: 200 });
     request.end();
+    // A caller's unsampled trace keeps its trace id and its decision.
+    const unsampledCaller = telemetry.startRequest({
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' },
+    });
+    expect(unsampledCaller.startUpstream({ model: 'm' }).headers.traceparent).toMatch(
+      /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-00$/,
+    );
+    telemetry.recordRoute(await router.route(chat('an integral')), { request: unsampledCaller });
     expect(exporter.getFinishedSpans()).toEqual([]);
 
     const untraced = createRouterTelemetry({ metrics: false });

@@ -1,14 +1,16 @@
 /**
  * `createRouterTelemetry()`: what hosts call around each request so that core stays
  * dependency-free. It turns a {@link RouteOutcome}'s explanation into Prometheus metrics and,
- * when given a tracer, into `semantic_router.*` spans (one per evaluated signal, timed from the
- * explanation's latencies), and records upstream usage (tokens, cost, latency).
+ * when given a tracer, into `semantic_router.*` spans created after routing from the
+ * explanation's measured phases (the span model is documented in the package README), and
+ * records upstream usage (tokens, cost, latency). Sampling is decided once per request, on the
+ * `request.received` span: an unsampled request costs one non-recording span and nothing else.
  *
  * @module
  */
 import {
-  type Attributes,
   type Context,
+  INVALID_TRACEID,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -16,13 +18,29 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { RouteOutcome, RouterConfig } from '@semroute/core';
+import { CORE_SIGNAL_KINDS, type RouteOutcome, type RouterConfig } from '@semroute/core';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics-registry.js';
 import { createRouterMetrics, type RouterMetrics } from './router-metrics.js';
-import { extractTraceContext, injectTraceContext } from './trace-context.js';
+import { extractTraceContext, injectTraceContext, writeTraceparent } from './trace-context.js';
+import { WindowedLatency } from './windowed-latency.js';
 
 /** Span name prefix of the reference router. */
 export const SPAN_PREFIX = 'semantic_router.';
+
+const REQUEST_SPAN = `${SPAN_PREFIX}request.received`;
+const REQUEST_SPAN_OPTIONS = { kind: SpanKind.SERVER } as const;
+const ROUTING_SPAN = `${SPAN_PREFIX}routing.decision`;
+const SIGNAL_EVALUATION_SPAN = `${SPAN_PREFIX}signal.evaluation`;
+const DECISION_SPAN = `${SPAN_PREFIX}decision.evaluation`;
+const CACHE_SPAN = `${SPAN_PREFIX}cache.lookup`;
+const PLUGIN_SPAN = `${SPAN_PREFIX}plugin.execution`;
+
+/**
+ * Which signals get a span of their own (all signals are always on `signal.evaluation`'s
+ * attributes): `learned` the model-backed families (the ones outside core's pure signals, whose
+ * latency is worth a span), `all` every signal, `none` no per-signal spans.
+ */
+export type SignalSpans = 'all' | 'learned' | 'none';
 
 /** Token usage as OpenAI reports it. */
 export interface TokenUsage {
@@ -42,6 +60,22 @@ export interface CreateRouterTelemetryOptions {
   readonly defaultLabels?: Readonly<Record<string, string>>;
   /** Wall clock in epoch ms with sub-ms precision, for span times. Default `performance.timeOrigin + performance.now()`. */
   readonly now?: () => number;
+  /** Per-signal spans (`observability.tracing.signal_spans`); default `learned`. */
+  readonly signalSpans?: SignalSpans;
+  /**
+   * `llm_model_latency_p{50,95,99}_windowed_seconds` (`observability.metrics.windowed_metrics`):
+   * percentiles of recent completion latencies per model and time window, computed at scrape.
+   */
+  readonly windowedMetrics?: {
+    /** Default `['1m', '5m', '15m', '1h', '24h']`. */
+    readonly timeWindows?: readonly string[];
+    /** Default 100. */
+    readonly maxModels?: number;
+    /** Default 10,000. */
+    readonly maxSamples?: number;
+    /** Milliseconds clock for sample times (default `performance.now()`). */
+    readonly now?: () => number;
+  };
 }
 
 /** Per-request telemetry handle: the trace context of one request. */
@@ -59,6 +93,11 @@ export interface RequestTelemetry {
   };
   /** Ends the `request.received` span. Idempotent. */
   end(result?: { readonly status?: number; readonly error?: string }): void;
+  /**
+   * The W3C headers that continue this request's trace under `request.received` (the caller's
+   * unchanged without a tracer), for hosts that call upstream without an `upstream.request` span.
+   */
+  traceHeaders?(): Record<string, string>;
 }
 
 export interface RecordResponseInput {
@@ -101,6 +140,8 @@ export interface RouterTelemetry {
     readonly source: string;
     readonly generation?: number | undefined;
   }): void;
+  /** Whether a tracer was given (spans are recorded and trace headers are worth sending). */
+  readonly tracing?: boolean;
   /** Tracks requests being routed now (call with +1 / -1). */
   trackInFlight(delta: number): void;
   /** The Prometheus text exposition of every metric. */
@@ -143,69 +184,157 @@ class PassThroughRequest implements RequestTelemetry {
   startUpstream() {
     return { headers: injectTraceContext(this.context, {}), end() {} };
   }
+  traceHeaders(): Record<string, string> {
+    return injectTraceContext(this.context, {});
+  }
   end() {}
+}
+
+const NO_UPSTREAM_SPAN = { end() {} };
+
+/**
+ * Request telemetry when the sampler said no: the span is the SDK's non-recording span (it
+ * carries the trace id and the not-sampled flag), nothing is recorded, and only the
+ * `traceparent` goes upstream so the rest of the trace keeps the decision.
+ */
+class UnsampledRequest implements RequestTelemetry {
+  #context: Context | undefined;
+  constructor(
+    private readonly parent: Context,
+    private readonly span: Span,
+    readonly requestId: string | undefined,
+  ) {}
+  get context(): Context {
+    this.#context ??= trace.setSpan(this.parent, this.span);
+    return this.#context;
+  }
+  startUpstream() {
+    return { headers: this.traceHeaders(), end: NO_UPSTREAM_SPAN.end };
+  }
+  traceHeaders(): Record<string, string> {
+    const spanContext = this.span.spanContext();
+    // A foreign no-op tracer may hand back the invalid (all-zero) context: send nothing then.
+    return spanContext.traceId === INVALID_TRACEID ? {} : writeTraceparent(spanContext, {});
+  }
+  end() {}
+}
+
+function endSpan(
+  span: Span,
+  result: { readonly status?: number; readonly error?: string } | undefined,
+): void {
+  if (result?.status !== undefined) span.setAttribute('http.response.status_code', result.status);
+  if (result?.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+  else if (result?.status !== undefined && result.status >= 500)
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
+/** Request telemetry under a recording `request.received` span. */
+class TracedRequest implements RequestTelemetry {
+  #context: Context | undefined;
+  #ended = false;
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly parent: Context,
+    /** The recording `request.received` span. */
+    readonly span: Span,
+    readonly requestId: string | undefined,
+  ) {}
+  get context(): Context {
+    this.#context ??= trace.setSpan(this.parent, this.span);
+    return this.#context;
+  }
+  startUpstream(upstream: { readonly model: string; readonly url?: string }) {
+    const span = this.tracer.startSpan(
+      `${SPAN_PREFIX}upstream.request`,
+      { kind: SpanKind.CLIENT },
+      this.context,
+    );
+    span.setAttribute('routing.selected_model', upstream.model);
+    if (upstream.url) span.setAttribute('url.full', upstream.url);
+    return {
+      headers: writeTraceparent(span.spanContext(), {}),
+      end: (result: { readonly status?: number; readonly error?: string }) => endSpan(span, result),
+    };
+  }
+  traceHeaders(): Record<string, string> {
+    return writeTraceparent(this.span.spanContext(), {});
+  }
+  end(result?: { readonly status?: number; readonly error?: string }) {
+    if (this.#ended) return;
+    this.#ended = true;
+    endSpan(this.span, result);
+  }
+}
+
+/** Span name of one signal's own span (the reference router's names for the security checks). */
+function signalSpanName(type: string): string {
+  if (type === 'pii') return `${SPAN_PREFIX}security.pii_detection`;
+  if (type === 'jailbreak') return `${SPAN_PREFIX}security.jailbreak_detection`;
+  return `${SPAN_PREFIX}signal.${type}`;
+}
+
+/**
+ * Telemetry options from `global.services.observability`: `metrics.enabled`,
+ * `metrics.windowed_metrics` and `tracing.signal_spans` (the tracer comes from `createTracing`).
+ */
+export function routerTelemetryOptionsFromConfig(
+  config: RouterConfig,
+): Pick<CreateRouterTelemetryOptions, 'metrics' | 'signalSpans' | 'windowedMetrics'> {
+  const observability = config.global.services.observability;
+  const windowed = observability?.metrics?.windowed_metrics;
+  return {
+    metrics: observability?.metrics?.enabled ?? true,
+    signalSpans: observability?.tracing?.signal_spans ?? 'learned',
+    ...(windowed?.enabled
+      ? {
+          windowedMetrics: {
+            timeWindows: windowed.time_windows,
+            maxModels: windowed.max_models,
+            maxSamples: windowed.max_samples,
+          },
+        }
+      : {}),
+  };
 }
 
 export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}): RouterTelemetry {
   const metrics: RouterMetrics | undefined =
     options.metrics === false
       ? undefined
-      : createRouterMetrics(options.defaultLabels ? { prefixLabels: options.defaultLabels } : {});
+      : createRouterMetrics({
+          ...(options.defaultLabels ? { prefixLabels: options.defaultLabels } : {}),
+          windowed: options.windowedMetrics !== undefined,
+        });
+  const windowed =
+    metrics && options.windowedMetrics
+      ? new WindowedLatency({
+          timeWindows: options.windowedMetrics.timeWindows ?? ['1m', '5m', '15m', '1h', '24h'],
+          maxModels: options.windowedMetrics.maxModels ?? 100,
+          maxSamples: options.windowedMetrics.maxSamples ?? 10_000,
+          ...(options.windowedMetrics.now ? { now: options.windowedMetrics.now } : {}),
+        })
+      : undefined;
   const tracer = options.tracer;
+  const signalSpans = options.signalSpans ?? 'learned';
+  if (signalSpans !== 'all' && signalSpans !== 'learned' && signalSpans !== 'none')
+    throw new TypeError(`signalSpans must be all, learned or none, got ${String(signalSpans)}`);
+  const wantsOwnSpan = (type: string): boolean =>
+    signalSpans === 'all' || (signalSpans === 'learned' && !CORE_SIGNAL_KINDS.has(type as never));
   const now = options.now ?? defaultNow;
   const config = options.config;
-
-  function endSpan(
-    span: Span,
-    result: { readonly status?: number; readonly error?: string } | undefined,
-  ): void {
-    if (result?.status !== undefined) span.setAttribute('http.response.status_code', result.status);
-    if (result?.error) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
-    else if (result?.status !== undefined && result.status >= 500)
-      span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
-  }
 
   function startRequest(input: Parameters<RouterTelemetry['startRequest']>[0] = {}): RequestTelemetry {
     // No tracer: still pass the caller's trace on upstream unchanged, parsed only when needed.
     if (!tracer) return new PassThroughRequest(input.headers, input.requestId);
     const parent = extractTraceContext(input.headers);
-    const attributes: Attributes = {};
-    if (input.requestId) attributes['request.id'] = input.requestId;
-    if (input.path) attributes['url.path'] = input.path;
-    const span = tracer.startSpan(
-      `${SPAN_PREFIX}request.received`,
-      { kind: SpanKind.SERVER, attributes },
-      parent,
-    );
-    const context = trace.setSpan(parent, span);
-    let ended = false;
-    return {
-      context,
-      requestId: input.requestId,
-      startUpstream(upstream) {
-        const upstreamSpan = tracer.startSpan(
-          `${SPAN_PREFIX}upstream.request`,
-          {
-            kind: SpanKind.CLIENT,
-            attributes: {
-              'routing.selected_model': upstream.model,
-              ...(upstream.url ? { 'url.full': upstream.url } : {}),
-            },
-          },
-          context,
-        );
-        return {
-          headers: injectTraceContext(trace.setSpan(context, upstreamSpan), {}),
-          end: (result) => endSpan(upstreamSpan, result),
-        };
-      },
-      end(result) {
-        if (ended) return;
-        ended = true;
-        endSpan(span, result);
-      },
-    };
+    // The sampler decides here, once per request; everything below follows this span.
+    const span = tracer.startSpan(REQUEST_SPAN, REQUEST_SPAN_OPTIONS, parent);
+    if (!span.isRecording()) return new UnsampledRequest(parent, span, input.requestId);
+    if (input.requestId) span.setAttribute('request.id', input.requestId);
+    if (input.path) span.setAttribute('url.path', input.path);
+    return new TracedRequest(tracer, parent, span, input.requestId);
   }
 
   function recordMetrics(outcome: RouteOutcome, m: RouterMetrics): void {
@@ -213,6 +342,7 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
     const model = explanation.selectedModel ?? explanation.model ?? 'unknown';
     m.requests.inc([model]);
     m.routingLatency.observe(NO_LABELS, explanation.latencyMs / 1000);
+    if (explanation.phases) m.decisionLatency.observe(NO_LABELS, explanation.phases.decisionMs / 1000);
     if (explanation.tokenCount > 0) m.contextTokens.observe(NO_LABELS, explanation.tokenCount);
     if (
       explanation.requestedModel !== null &&
@@ -256,85 +386,117 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
     }
   }
 
+  /**
+   * The routing spans of one request, created after the fact from the explanation's measured
+   * timings (no context switching while routing): `routing.decision` covering `route()`, with
+   * `signal.evaluation`, `decision.evaluation`, `cache.lookup` and `plugin.execution` under it.
+   * Every signal's name, status and latency are attributes of `signal.evaluation`; signals of
+   * the kinds chosen by `signalSpans` also get a span of their own under it.
+   */
   function recordSpans(outcome: RouteOutcome, parent: Context, t: Tracer): void {
     const explanation = outcome.explanation;
     const end = now();
     const start = end - explanation.latencyMs;
-    const decisionAttributes: Attributes = {
-      'decision.name': explanation.decision ?? '',
-      'decision.confidence': explanation.confidence,
-      'routing.selected_model': explanation.selectedModel ?? '',
-      'routing.model': explanation.model ?? '',
-      'routing.recipe': explanation.recipe ?? '',
-      'routing.passthrough': explanation.passthrough,
-      'routing.response_path': outcome.type === 'upstream' ? 'upstream' : outcome.reason,
-    };
-    const routing = t.startSpan(
-      `${SPAN_PREFIX}routing.decision`,
-      { startTime: start, attributes: decisionAttributes },
-      parent,
-    );
-    const routingContext = trace.setSpan(parent, routing);
-    let signalsEnd = start;
-    if (explanation.signals.length > 0) {
-      // Signals run concurrently from the start of routing; each span lasts its measured latency.
-      for (const signal of explanation.signals) signalsEnd = Math.max(signalsEnd, start + signal.latencyMs);
-      const evaluation = t.startSpan(
-        `${SPAN_PREFIX}signal.evaluation`,
-        { startTime: start, attributes: { 'signal.count': explanation.signals.length } },
-        routingContext,
-      );
-      const evaluationContext = trace.setSpan(routingContext, evaluation);
-      for (const signal of explanation.signals) {
-        const attributes: Attributes = {
-          'signal.type': signal.type,
-          'signal.name': signal.name,
-          'signal.status': signal.status,
-          'signal.confidence': signal.confidence,
-        };
-        const span = t.startSpan(
-          `${SPAN_PREFIX}signal.${signal.type}`,
-          { startTime: start, attributes },
-          evaluationContext,
-        );
-        if (signal.status === 'error' || signal.status === 'timeout')
-          span.setStatus({ code: SpanStatusCode.ERROR, message: signal.error ?? signal.status });
-        span.end(start + signal.latencyMs);
-      }
-      evaluation.end(signalsEnd);
-    }
-    const decision = t.startSpan(
-      `${SPAN_PREFIX}decision.evaluation`,
-      {
-        startTime: signalsEnd,
-        attributes: {
-          'decision.name': explanation.decision ?? '',
-          'decision.matched_count': explanation.matchedDecisions.length,
-          'decision.used_default_model': explanation.usedDefaultModel,
-        },
-      },
-      routingContext,
-    );
-    decision.end(end);
-    for (const plugin of explanation.plugins) {
-      if (plugin === 'response_cache') {
-        const hit = outcome.type === 'immediate' && outcome.reason === 'cache';
-        t.startSpan(
-          `${SPAN_PREFIX}cache.lookup`,
-          { startTime: signalsEnd, attributes: { 'cache.hit': hit } },
-          routingContext,
-        ).end(end);
-      } else {
-        t.startSpan(
-          `${SPAN_PREFIX}plugin.execution`,
-          { startTime: signalsEnd, attributes: { 'plugin.type': plugin } },
-          routingContext,
-        ).end(end);
-      }
-    }
+    const routing = t.startSpan(ROUTING_SPAN, { startTime: start }, parent);
+    if (!routing.isRecording()) return;
+    const cacheRan = explanation.plugins.includes('response_cache');
+    const cacheHit = outcome.type === 'immediate' && outcome.reason === 'cache';
+    routing.setAttribute('decision.name', explanation.decision ?? '');
+    routing.setAttribute('decision.confidence', explanation.confidence);
+    routing.setAttribute('routing.selected_model', explanation.selectedModel ?? '');
+    routing.setAttribute('routing.model', explanation.model ?? '');
+    routing.setAttribute('routing.recipe', explanation.recipe ?? '');
+    routing.setAttribute('routing.passthrough', explanation.passthrough);
+    routing.setAttribute('routing.response_path', outcome.type === 'upstream' ? 'upstream' : outcome.reason);
+    if (explanation.plugins.length > 0)
+      // The explanation is immutable once returned, so its arrays can be shared with the span.
+      routing.setAttribute('routing.plugins', explanation.plugins as string[]);
+    if (cacheRan) routing.setAttribute('cache.hit', cacheHit);
     if (outcome.type === 'immediate' && outcome.reason === 'error')
       routing.setStatus({ code: SpanStatusCode.ERROR, message: `router answered ${outcome.status}` });
+
+    const phases = explanation.phases;
+    if (phases) {
+      const routingContext = trace.setSpan(parent, routing);
+      const signalsStart = start + phases.signalsStartMs;
+      const signalsEnd = signalsStart + phases.signalsMs;
+      const signals = explanation.signals;
+      if (signals.length > 0) recordSignalSpans(t, routingContext, signals, signalsStart, signalsEnd);
+      const decision = t.startSpan(DECISION_SPAN, { startTime: signalsEnd }, routingContext);
+      decision.setAttribute('decision.name', explanation.decision ?? '');
+      decision.setAttribute('decision.matched_count', explanation.matchedDecisions.length);
+      decision.setAttribute('decision.used_default_model', explanation.usedDefaultModel);
+      const decisionEnd = signalsEnd + phases.decisionMs;
+      decision.end(decisionEnd);
+      let pluginsStart = decisionEnd;
+      if (phases.cacheLookupStartMs !== undefined && phases.cacheLookupMs !== undefined) {
+        const lookupStart = start + phases.cacheLookupStartMs;
+        const lookup = t.startSpan(CACHE_SPAN, { startTime: lookupStart }, routingContext);
+        lookup.setAttribute('cache.hit', cacheHit);
+        pluginsStart = lookupStart + phases.cacheLookupMs;
+        lookup.end(pluginsStart);
+      }
+      // The other plugins run between the decision (or cache lookup) and the end of routing.
+      const otherPlugins = cacheRan
+        ? explanation.plugins.filter((plugin) => plugin !== 'response_cache')
+        : explanation.plugins;
+      if (otherPlugins.length > 0) {
+        const plugins = t.startSpan(PLUGIN_SPAN, { startTime: pluginsStart }, routingContext);
+        plugins.setAttribute('plugin.types', otherPlugins as string[]);
+        plugins.end(end);
+      }
+    }
     routing.end(end);
+  }
+
+  function recordSignalSpans(
+    t: Tracer,
+    routingContext: Context,
+    signals: RouteOutcome['explanation']['signals'],
+    signalsStart: number,
+    signalsEnd: number,
+  ): void {
+    const evaluation = t.startSpan(SIGNAL_EVALUATION_SPAN, { startTime: signalsStart }, routingContext);
+    const count = signals.length;
+    const names = new Array<string>(count);
+    const statuses = new Array<string>(count);
+    const latencies = new Array<number>(count);
+    const matched: string[] = [];
+    let failed: string | undefined;
+    let ownSpans = 0;
+    for (let index = 0; index < count; index++) {
+      const signal = signals[index]!;
+      const name = `${signal.type}:${signal.name}`;
+      names[index] = name;
+      statuses[index] = signal.status;
+      latencies[index] = signal.latencyMs;
+      if (signal.status === 'matched') matched.push(name);
+      else if (signal.status !== 'unmatched') failed ??= `${name} ${signal.error ?? signal.status}`;
+      if (wantsOwnSpan(signal.type)) ownSpans++;
+    }
+    evaluation.setAttribute('signal.count', count);
+    evaluation.setAttribute('signal.names', names);
+    evaluation.setAttribute('signal.statuses', statuses);
+    evaluation.setAttribute('signal.latencies_ms', latencies);
+    evaluation.setAttribute('signal.matched', matched);
+    if (failed) evaluation.setStatus({ code: SpanStatusCode.ERROR, message: failed });
+    if (ownSpans > 0) {
+      const evaluationContext = trace.setSpan(routingContext, evaluation);
+      for (const signal of signals) {
+        if (!wantsOwnSpan(signal.type)) continue;
+        // Signals run concurrently from the start of extraction; each lasts its measured latency.
+        const span = t.startSpan(signalSpanName(signal.type), { startTime: signalsStart }, evaluationContext);
+        span.setAttribute('signal.type', signal.type);
+        span.setAttribute('signal.name', signal.name);
+        span.setAttribute('signal.status', signal.status);
+        span.setAttribute('signal.confidence', signal.confidence);
+        if (signal.labels?.length) span.setAttribute('signal.labels', signal.labels as string[]);
+        if (signal.status === 'error' || signal.status === 'timeout')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: signal.error ?? signal.status });
+        span.end(signalsStart + signal.latencyMs);
+      }
+    }
+    evaluation.end(signalsEnd);
   }
 
   function describeMetrics(): MetricDescription[] {
@@ -352,18 +514,20 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
     startRequest,
     recordRoute(outcome, recordOptions) {
       if (metrics) recordMetrics(outcome, metrics);
-      if (tracer) {
-        const parent = recordOptions?.request?.context ?? ROOT_CONTEXT;
-        // Unsampled parents: skip building child spans altogether.
-        const parentSpan = trace.getSpan(parent);
-        if (parentSpan && !parentSpan.isRecording() && !parentSpan.spanContext().isRemote) return;
-        recordSpans(outcome, parent, tracer);
-      }
+      if (!tracer) return;
+      const request = recordOptions?.request;
+      if (request instanceof TracedRequest) recordSpans(outcome, request.context, tracer);
+      else if (request instanceof UnsampledRequest || request instanceof PassThroughRequest) return;
+      // Without a request handle (or with a foreign one) the sampler decides on `routing.decision`.
+      else recordSpans(outcome, request?.context ?? ROOT_CONTEXT, tracer);
     },
     recordResponse(input) {
       if (!metrics) return;
       const model = input.model;
-      if (input.latencyMs !== undefined) metrics.completionLatency.observe([model], input.latencyMs / 1000);
+      if (input.latencyMs !== undefined) {
+        metrics.completionLatency.observe([model], input.latencyMs / 1000);
+        windowed?.record(model, input.latencyMs / 1000);
+      }
       if (input.ttftMs !== undefined) metrics.ttft.observe([model], input.ttftMs / 1000);
       const usage = input.usage;
       if (usage) {
@@ -404,10 +568,28 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
       metrics.configReloads.inc([input.result, input.source]);
       if (input.generation !== undefined) metrics.configGeneration.set(NO_LABELS, input.generation);
     },
+    tracing: tracer !== undefined,
     trackInFlight(delta) {
       metrics?.inFlight.add(NO_LABELS, delta);
     },
-    metrics: async () => (metrics ? metrics.registry.render() : ''),
+    metrics: async () => {
+      if (!metrics) return '';
+      if (windowed && metrics.windowed) {
+        const gauges = metrics.windowed;
+        gauges.p50.clear();
+        gauges.p95.clear();
+        gauges.p99.clear();
+        gauges.requests.clear();
+        for (const entry of windowed.snapshot()) {
+          const labels = [entry.model, entry.timeWindow];
+          gauges.p50.set(labels, entry.p50);
+          gauges.p95.set(labels, entry.p95);
+          gauges.p99.set(labels, entry.p99);
+          gauges.requests.set(labels, entry.count);
+        }
+      }
+      return metrics.registry.render();
+    },
     metricsContentType: PROMETHEUS_CONTENT_TYPE,
     metricNames: () => describeMetrics().map((metric) => metric.name),
     describeMetrics,

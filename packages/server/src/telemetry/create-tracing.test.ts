@@ -1,7 +1,46 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DependencyNotInstalledError, parseRouterConfig } from '@semroute/core';
 import { describe, expect, it } from 'vitest';
-import { configText } from '../../test/fixtures.js';
+import { chat, configText, routerFor } from '../../test/fixtures.js';
+import { createRouterTelemetry } from './create-router-telemetry.js';
 import { createTracing, TRACING_DEPENDENCIES, tracingOptionsFromConfig } from './create-tracing.js';
+
+/** A local OTLP/HTTP collector stand-in: the JSON bodies it received, by path. */
+async function collector() {
+  const bodies: {
+    path: string;
+    body: {
+      resourceSpans: {
+        resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+        scopeSpans: { spans: { name: string }[] }[];
+      }[];
+    };
+  }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      bodies.push({ path: request.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const spanNames = (path: string) =>
+    bodies
+      .filter((entry) => entry.path === path)
+      .flatMap((entry) => entry.body.resourceSpans)
+      .flatMap((resource) => resource.scopeSpans)
+      .flatMap((scope) => scope.spans.map((span) => span.name));
+  const serviceNames = () =>
+    bodies
+      .flatMap((entry) => entry.body.resourceSpans)
+      .map((resource) => resource.resource.attributes.find((attribute) => attribute.key === 'service.name'))
+      .map((attribute) => attribute?.value.stringValue);
+  return { url, spanNames, serviceNames, close: () => new Promise((resolve) => server.close(resolve)) };
+}
 
 describe('createTracing', () => {
   it('is off (no tracer, nothing imported) without an exporter or endpoint', async () => {
@@ -17,6 +56,40 @@ describe('createTracing', () => {
     });
     expect(tracing.tracer).toBeDefined();
     await tracing.shutdown();
+  });
+
+  it('exports sampled requests over OTLP/HTTP and nothing for unsampled ones', async () => {
+    const sink = await collector();
+    const router = await routerFor(configText());
+    const always = await createTracing({
+      otlpEndpoint: `${sink.url}/always/v1/traces`,
+      serviceName: 'router-under-test',
+    });
+    const never = await createTracing({
+      otlpEndpoint: `${sink.url}/never/v1/traces`,
+      sampling: { type: 'probabilistic', rate: 0 },
+    });
+    for (const tracing of [always, never]) {
+      const telemetry = createRouterTelemetry({ tracer: tracing.tracer!, metrics: false });
+      for (let index = 0; index < 3; index++) {
+        const request = telemetry.startRequest({});
+        telemetry.recordRoute(await router.route(chat('an integral')), { request });
+        request.startUpstream({ model: 'math-expert' }).end({ status: 200 });
+        request.end({ status: 200 });
+      }
+      await tracing.forceFlush();
+    }
+    const names = sink.spanNames('/always/v1/traces');
+    expect(names.filter((name) => name === 'semantic_router.request.received')).toHaveLength(3);
+    expect(names.filter((name) => name === 'semantic_router.upstream.request')).toHaveLength(3);
+    expect(names.filter((name) => name === 'semantic_router.signal.evaluation')).toHaveLength(3);
+    expect(sink.spanNames('/never/v1/traces')).toEqual([]);
+    // The configured service name is the resource's service.name, as trace backends index it.
+    expect(new Set(sink.serviceNames())).toEqual(new Set(['router-under-test']));
+    await always.shutdown();
+    await never.shutdown();
+    await router.close();
+    await sink.close();
   });
 
   it('throws an install hint when the SDK cannot be imported', async () => {
@@ -36,6 +109,7 @@ describe('createTracing', () => {
     expect(Object.keys(TRACING_DEPENDENCIES)).toEqual([
       '@opentelemetry/sdk-trace-base',
       '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/resources',
     ]);
   });
 

@@ -9,11 +9,13 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { DependencyNotInstalledError, type RouterConfig } from '@semroute/core';
+import { ParentOrRatioSampler, PooledIdGenerator } from './fast-sampling.js';
 
 /** Lazily imported packages and the ranges this package is tested with. */
 export const TRACING_DEPENDENCIES = {
   '@opentelemetry/sdk-trace-base': '^2.12.1',
   '@opentelemetry/exporter-trace-otlp-http': '^0.223.1',
+  '@opentelemetry/resources': '^2.12.1',
 } as const;
 
 /** The structural surface of an OpenTelemetry `SpanExporter` (e.g. `InMemorySpanExporter`). */
@@ -30,9 +32,23 @@ export interface CreateTracingOptions {
   readonly exporter?: SpanExporterLike;
   /** `batch` (default with OTLP) or `simple` (default with `exporter`). */
   readonly processor?: 'batch' | 'simple';
-  /** `always_on` (default), `always_off`, or `probabilistic` with `rate`. Parent-based. */
+  /**
+   * `always_on` (default), `always_off`, or `probabilistic` with `rate` (default 0.1) for new
+   * traces; a request with a parent always follows the parent's decision.
+   */
   readonly sampling?: { readonly type: 'always_on' | 'always_off' | 'probabilistic'; readonly rate?: number };
   readonly serviceName?: string;
+  /**
+   * Batch span processor limits. The SDK's defaults (queue 2048, batches of 512 every 5 s, one
+   * export at a time) drop most spans at router rates (thousands of requests per second, several
+   * spans each), so the defaults here are a 16,384-span queue exported in batches of 2,048 every
+   * 500 ms. Dropped spans are reported through the OpenTelemetry `diag` logger.
+   */
+  readonly batch?: {
+    readonly maxQueueSize?: number;
+    readonly maxExportBatchSize?: number;
+    readonly scheduledDelayMillis?: number;
+  };
   /** Loads a lazily imported package by name (default: dynamic `import()`); for bundlers and tests. */
   readonly importModule?: (name: keyof typeof TRACING_DEPENDENCIES) => Promise<unknown>;
 }
@@ -48,9 +64,9 @@ type SdkModule = typeof import('@opentelemetry/sdk-trace-base');
 
 function defaultImport(name: keyof typeof TRACING_DEPENDENCIES): Promise<unknown> {
   // Literal specifiers so bundlers can see them.
-  return name === '@opentelemetry/sdk-trace-base'
-    ? import('@opentelemetry/sdk-trace-base')
-    : import('@opentelemetry/exporter-trace-otlp-http');
+  if (name === '@opentelemetry/sdk-trace-base') return import('@opentelemetry/sdk-trace-base');
+  if (name === '@opentelemetry/resources') return import('@opentelemetry/resources');
+  return import('@opentelemetry/exporter-trace-otlp-http');
 }
 
 async function importLib<T>(
@@ -67,6 +83,13 @@ async function importLib<T>(
     });
   }
 }
+
+/** Batch span processor defaults sized for router throughput (see {@link CreateTracingOptions.batch}). */
+export const BATCH_DEFAULTS = {
+  maxQueueSize: 16_384,
+  maxExportBatchSize: 2048,
+  scheduledDelayMillis: 500,
+} as const;
 
 const OFF: Tracing = { tracer: undefined, forceFlush: async () => {}, shutdown: async () => {} };
 
@@ -104,23 +127,34 @@ export async function createTracing(options: CreateTracingOptions = {}): Promise
     exporter = new otlp.OTLPTraceExporter({ url: options.otlpEndpoint! }) as unknown as SpanExporterLike;
   }
   const sampling = options.sampling ?? { type: 'always_on' };
-  const root =
-    sampling.type === 'always_off'
-      ? new sdk.AlwaysOffSampler()
-      : sampling.type === 'probabilistic'
-        ? new sdk.TraceIdRatioBasedSampler(sampling.rate ?? 0.1)
-        : new sdk.AlwaysOnSampler();
+  const rate =
+    sampling.type === 'always_off' ? 0 : sampling.type === 'probabilistic' ? (sampling.rate ?? 0.1) : 1;
   const processorKind = options.processor ?? (options.exporter ? 'simple' : 'batch');
   const spanExporter = exporter as unknown as ConstructorParameters<SdkModule['SimpleSpanProcessor']>[0];
   const processor =
     processorKind === 'simple'
       ? new sdk.SimpleSpanProcessor(spanExporter)
-      : new sdk.BatchSpanProcessor(spanExporter);
+      : new sdk.BatchSpanProcessor(spanExporter, {
+          maxQueueSize: options.batch?.maxQueueSize ?? BATCH_DEFAULTS.maxQueueSize,
+          maxExportBatchSize: options.batch?.maxExportBatchSize ?? BATCH_DEFAULTS.maxExportBatchSize,
+          scheduledDelayMillis: options.batch?.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis,
+        });
+  const resources = await importLib<typeof import('@opentelemetry/resources')>(
+    '@opentelemetry/resources',
+    load,
+  );
+  const serviceName = options.serviceName ?? 'semroute';
   const provider = new sdk.BasicTracerProvider({
-    sampler: new sdk.ParentBasedSampler({ root }),
+    // service.name identifies the router in every trace backend; without it spans arrive as
+    // unknown_service.
+    resource: resources
+      .defaultResource()
+      .merge(resources.resourceFromAttributes({ 'service.name': serviceName })),
+    sampler: new ParentOrRatioSampler(rate),
+    idGenerator: new PooledIdGenerator(),
     spanProcessors: [processor],
   });
-  const tracer = provider.getTracer(options.serviceName ?? 'semroute');
+  const tracer = provider.getTracer('semroute');
   return {
     tracer,
     forceFlush: () => provider.forceFlush(),

@@ -33,12 +33,24 @@ describe('instrumentRouter', () => {
     expect(metrics).toContain('llm_decision_match_total{decision="math",recipe="default"} 1');
     expect(metrics).toContain('semroute_requests_in_flight 0');
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((span) => span.name)).toContain('semantic_router.signal.keyword');
+    expect(spans.map((span) => span.name).sort()).toEqual([
+      'semantic_router.decision.evaluation',
+      'semantic_router.plugin.execution',
+      'semantic_router.request.received',
+      'semantic_router.routing.decision',
+      'semantic_router.signal.evaluation',
+    ]);
     expect(new Set(spans.map((span) => span.spanContext().traceId))).toEqual(
       new Set(['0af7651916cd43dd8448eb211c80319c']),
     );
     const root = spans.find((span) => span.name === 'semantic_router.request.received')!;
     expect(root.attributes).toMatchObject({ 'request.id': 'req-9', 'url.path': '/v1/chat/completions' });
+    // The upstream request continues the trace under request.received.
+    if (outcome.type !== 'upstream') throw new Error('expected an upstream outcome');
+    expect(outcome.requestHeaders.set.traceparent).toBe(
+      `00-0af7651916cd43dd8448eb211c80319c-${root.spanContext().spanId}-01`,
+    );
+    expect(outcome.requestHeaders.set['x-selected-model']).toBe('math-expert');
     expect(lines).toEqual([
       expect.objectContaining({ request_id: 'req-9', decision: 'math', path: '/v1/chat/completions' }),
     ]);

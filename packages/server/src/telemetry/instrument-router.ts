@@ -2,12 +2,14 @@
  * `instrumentRouter()`: a {@link Router} decorator that records every `route()` call (metrics,
  * `semantic_router.*` spans under the caller's W3C trace from the request headers, one JSON log
  * line) so hosts that take a `Router` (ExtProc, HTTP proxy) get routing telemetry without code
- * changes. Upstream results come from the hosts' own hooks through {@link recordExchangeEnd} and
+ * changes. With tracing on, upstream outcomes carry the request span's `traceparent` (and
+ * `tracestate`) in `requestHeaders.set`, which both hosts apply to the upstream request, so the
+ * model server's spans join the trace. Upstream results come from the hosts' own hooks through {@link recordExchangeEnd} and
  * {@link recordProxyEvent}.
  *
  * @module
  */
-import type { Router } from '@semroute/core';
+import type { Router, UpstreamOutcome } from '@semroute/core';
 import type { RequestLogger } from '../logging/create-json-logger.js';
 import type { RouterTelemetry } from './create-router-telemetry.js';
 
@@ -25,9 +27,25 @@ function headerValue(
   name: string,
 ): string | undefined {
   if (!headers) return undefined;
-  const value =
-    headers[name] ?? headers[Object.keys(headers).find((key) => key.toLowerCase() === name) ?? ''];
+  let value = headers[name];
+  if (value === undefined)
+    for (const key in headers)
+      if (key.length === name.length && key.toLowerCase() === name) {
+        value = headers[key];
+        break;
+      }
   return typeof value === 'string' ? value : value?.[0];
+}
+
+function withTraceHeaders(outcome: UpstreamOutcome, traceHeaders: Record<string, string>): UpstreamOutcome {
+  if (!traceHeaders.traceparent) return outcome;
+  return {
+    ...outcome,
+    requestHeaders: {
+      set: { ...outcome.requestHeaders.set, ...traceHeaders },
+      remove: outcome.requestHeaders.remove,
+    },
+  };
 }
 
 export function instrumentRouter(options: InstrumentRouterOptions): Router {
@@ -46,8 +64,11 @@ export function instrumentRouter(options: InstrumentRouterOptions): Router {
       });
       telemetry.trackInFlight(1);
       try {
-        const outcome = await router.route(request, callOptions);
+        let outcome = await router.route(request, callOptions);
         telemetry.recordRoute(outcome, { request: requestTelemetry });
+        // The upstream call continues this request's trace: hosts apply requestHeaders.set.
+        if (outcome.type === 'upstream' && telemetry.tracing && requestTelemetry.traceHeaders)
+          outcome = withTraceHeaders(outcome, requestTelemetry.traceHeaders());
         requestTelemetry.end({ status: outcome.type === 'upstream' ? 200 : outcome.status });
         requestLog?.logRoute(outcome, {
           ...(requestId ? { requestId } : {}),

@@ -133,6 +133,10 @@ export class GaugeFamily extends BaseFamily<{ value: number }> {
   add(values: readonly string[], delta: number): void {
     this.state(values).value += delta;
   }
+  /** Removes every series (for gauges recomputed at scrape time, whose label sets come and go). */
+  clear(): void {
+    this.series.clear();
+  }
   collect(prefix: string, lines: string[]): void {
     this.header(lines);
     // An unlabelled gauge always has a value.

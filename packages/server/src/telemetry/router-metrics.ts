@@ -16,7 +16,7 @@ export const ROUTER_LATENCY_BUCKETS = [
 export const MODEL_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export function createRouterMetrics(
-  options: { readonly prefixLabels?: Readonly<Record<string, string>> } = {},
+  options: { readonly prefixLabels?: Readonly<Record<string, string>>; readonly windowed?: boolean } = {},
 ) {
   const registry = new MetricsRegistry(options.prefixLabels ? { defaultLabels: options.prefixLabels } : {});
   const counter = (name: string, help: string, labelNames: string[] = []) =>
@@ -65,6 +65,12 @@ export function createRouterMetrics(
       'llm_signal_extraction_latency_seconds',
       'Signal extraction latency',
       ['signal_type'],
+      ROUTER_LATENCY_BUCKETS,
+    ),
+    decisionLatency: histogram(
+      'llm_decision_evaluation_latency_seconds',
+      'Decision rule evaluation latency (after signals)',
+      [],
       ROUTER_LATENCY_BUCKETS,
     ),
     signalMatches: counter('llm_signal_match_total', 'Signals that matched', ['signal_type', 'signal_name']),
@@ -131,6 +137,31 @@ export function createRouterMetrics(
     ]),
     configGeneration: registry.gauge('semroute_config_generation', 'Generation of the active router'),
     inFlight: registry.gauge('semroute_requests_in_flight', 'Requests being routed now'),
+    /** Registered only with `windowed: true` (`observability.metrics.windowed_metrics.enabled`). */
+    windowed: options.windowed
+      ? {
+          p50: registry.gauge(
+            'llm_model_latency_p50_windowed_seconds',
+            'P50 upstream completion latency by model and time window',
+            ['model', 'time_window'],
+          ),
+          p95: registry.gauge(
+            'llm_model_latency_p95_windowed_seconds',
+            'P95 upstream completion latency by model and time window',
+            ['model', 'time_window'],
+          ),
+          p99: registry.gauge(
+            'llm_model_latency_p99_windowed_seconds',
+            'P99 upstream completion latency by model and time window',
+            ['model', 'time_window'],
+          ),
+          requests: registry.gauge(
+            'llm_model_requests_windowed_total',
+            'Completions retained in the bounded window, by model and time window (gauge)',
+            ['model', 'time_window'],
+          ),
+        }
+      : undefined,
   };
 }
 

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { type Context, createTraceState, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  createTraceState,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type SpanContext,
+  trace,
+} from '@opentelemetry/api';
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
 
@@ -17,8 +24,12 @@ function header(headers: HeaderBag, name: string): string | undefined {
   const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
   let value = record[name];
   if (value === undefined) {
-    const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === name);
-    if (key) value = record[key];
+    // Case-insensitive fallback; the length test skips lower-casing nearly every other header.
+    for (const key in record)
+      if (key.length === name.length && key.toLowerCase() === name) {
+        value = record[key];
+        break;
+      }
   }
   return typeof value === 'string' ? value : value?.[0];
 }
@@ -51,8 +62,26 @@ export function extractTraceContext(headers: HeaderBag, context: Context = ROOT_
  * record, mutated and returned). Nothing is written without a valid span context.
  */
 export function injectTraceContext<T extends Record<string, string>>(context: Context, headers: T): T {
-  const spanContext = trace.getSpanContext(context);
+  return injectSpanContext(trace.getSpanContext(context), headers);
+}
+
+/**
+ * {@link injectTraceContext} for a span context at hand (no `Context` needed): what the request
+ * telemetry uses on the hot path. Nothing is written without a valid span context.
+ */
+export function injectSpanContext<T extends Record<string, string>>(
+  spanContext: SpanContext | undefined,
+  headers: T,
+): T {
   if (!spanContext || !isSpanContextValid(spanContext)) return headers;
+  return writeTraceparent(spanContext, headers);
+}
+
+/**
+ * Writes the headers for a span context known to be valid (one the SDK just created), skipping
+ * the id checks of {@link injectSpanContext}.
+ */
+export function writeTraceparent<T extends Record<string, string>>(spanContext: SpanContext, headers: T): T {
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
   (headers as Record<string, string>).traceparent =
     `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
