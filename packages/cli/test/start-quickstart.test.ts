@@ -110,6 +110,18 @@ describe('semroute start', () => {
       .withResponse();
     expect(again.response.headers.get('x-vsr-cache-hit')).toBe('true');
     expect(again.data.choices[0]!.message.content).toBe(first.data.choices[0]!.message.content);
+
+    // The management API reaches the running router's cache: stats count the hit, a flush makes
+    // the same question miss again.
+    const api = quickstart.stack.apiUrl!.replace(/\/$/, '');
+    const stats = (await (await fetch(`${api}/api/v1/response-cache/stats`)).json()) as { hits: number };
+    expect(stats.hits).toBeGreaterThanOrEqual(1);
+    const flush = await fetch(`${api}/api/v1/response-cache/flush`, { method: 'POST' });
+    expect(flush.status).toBe(200);
+    const afterFlush = await client.chat.completions
+      .create({ model: 'auto', messages: [{ role: 'user', content: question }] })
+      .withResponse();
+    expect(afterFlush.response.headers.get('x-vsr-cache-hit')).toBeNull();
   });
 
   it('exposes health, models, metrics and the ExtProc port', async () => {
