@@ -5,8 +5,9 @@
  * default signals together per request, and the pipeline's overhead over a bare session.run for
  * the default classifier and a BERT-shaped encoder (6 layers, hidden 384; 128 and 512 tokens).
  * Every session uses one intra-op thread (one core). Set BENCH_QUICK=1 for a shorter run,
- * BENCH_BACKENDS=onnx,wasm to pick backends, BENCH_SECTIONS=models,language,signals,overhead to
- * pick sections. Batched and unbatched loaders run interleaved per model (the unbatched line
+ * BENCH_BACKENDS=onnx,wasm to pick backends, BENCH_SECTIONS=models,batch-cost,language,signals,overhead
+ * to pick sections (`batch-cost`: per-text cost of a call with 1 text vs 32, what bounds the
+ * batching gain). Batched and unbatched loaders run interleaved per model (the unbatched line
  * carries `batching_gain`, batched ÷ unbatched throughput at c=32); the overhead lines compare
  * the tokenizer fast path and `@huggingface/tokenizers` (`tokenizer: 'library'`) against the same
  * bare session.run, interleaved.
@@ -21,7 +22,11 @@ import {
   validateRouterConfig,
 } from '@semroute/core';
 import { type BackendKind, createModelLoader } from '../src/backends/create-model-loader.js';
-import { createOrtClassifier } from '../src/backends/ort-backends.js';
+import {
+  createOrtClassifier,
+  createOrtEmbedder,
+  createOrtTokenClassifier,
+} from '../src/backends/ort-backends.js';
 import { buildDefaultModels } from '../src/build/build-default-models.js';
 import { REPOSITORY_ROOT } from '../src/build/datasets.js';
 import { DEFAULT_MODEL_IDS } from '../src/build/default-model-ids.js';
@@ -33,10 +38,18 @@ import {
 } from '../src/build/hf-layout.js';
 import { buildEncoderClassifierGraph } from '../src/build/onnx-graph.js';
 import { createLanguageIdentifier } from '../src/fasttext/create-language-identifier.js';
-import { readModelFolder } from '../src/model/model-folder.js';
+import { type ModelTask, readModelFolder } from '../src/model/model-folder.js';
+import type { TextTokenizer } from '../src/model/text-tokenizer.js';
 import { createOnnxEngine } from '../src/onnx/create-onnx-engine.js';
-import type { OrtTensorLike } from '../src/runtime/ort-types.js';
+import type { OrtEngine, OrtTensorLike } from '../src/runtime/ort-types.js';
+import { padBatch } from '../src/runtime/pad-batch.js';
 import { createClassifierSignalProvider } from '../src/signals/create-classifier-signal-provider.js';
+import {
+  createTransformersClassifier,
+  createTransformersEmbedder,
+  createTransformersTokenClassifier,
+} from '../src/transformers/create-transformers-backends.js';
+import { createWasmEngine } from '../src/wasm/create-wasm-engine.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const modelsDir = process.env.SEMROUTE_MODELS_DIR ?? resolve(REPOSITORY_ROOT, 'models');
@@ -303,6 +316,125 @@ async function benchOverhead(
   await libraryBackend.dispose?.();
 }
 
+/**
+ * What bounds the batching gain: the cost per text of one backend call with 1 text and with 32
+ * (the bench prompts), and for onnx/wasm of the bare `session.run` on the same padded tensors,
+ * interleaved. Batching at c=32 can at best turn the 1-text cost into the 32-text cost per text
+ * (plus the queue's own overhead); where the model's own time per text barely drops in a batch,
+ * no batching queue can double throughput.
+ */
+async function benchBatchCost(backend: BackendKind): Promise<void> {
+  const engine: OrtEngine | undefined =
+    backend === 'onnx'
+      ? await createOnnxEngine({ intraOpNumThreads: 1 })
+      : backend === 'wasm'
+        ? await createWasmEngine({ numThreads: 1 })
+        : undefined;
+  const models: [string, ModelTask][] = [
+    [DEFAULT_MODEL_IDS.embedding, 'feature-extraction'],
+    [DEFAULT_MODEL_IDS.domain, 'text-classification'],
+    [DEFAULT_MODEL_IDS.jailbreak, 'text-classification'],
+    [DEFAULT_MODEL_IDS.pii, 'token-classification'],
+  ];
+  const batch = Array.from({ length: 32 }, (_, index) => PROMPTS[index % PROMPTS.length]!);
+  for (const [model, task] of models) {
+    const folder = await readModelFolder({ model: join(modelsDir, model), task });
+    const options = { folder, maxBatchSize: 64 };
+    let call: (texts: string[]) => PromiseLike<unknown>;
+    let dispose: () => unknown;
+    let tokenizer: TextTokenizer | undefined;
+    if (task === 'feature-extraction') {
+      const ort = engine ? await createOrtEmbedder({ ...options, engine }) : undefined;
+      tokenizer = ort?.tokenizer;
+      const embedder = ort ?? (await createTransformersEmbedder(options));
+      call = (texts) => embedder.doEmbed({ texts });
+      dispose = () => embedder.dispose?.();
+    } else if (task === 'text-classification') {
+      const ort = engine ? await createOrtClassifier({ ...options, engine }) : undefined;
+      tokenizer = ort?.tokenizer;
+      const classifier = ort ?? (await createTransformersClassifier(options));
+      call = (texts) => classifier.doClassify({ texts });
+      dispose = () => classifier.dispose?.();
+    } else {
+      const ort = engine ? await createOrtTokenClassifier({ ...options, engine }) : undefined;
+      tokenizer = ort?.tokenizer;
+      const tagger = ort ?? (await createTransformersTokenClassifier(options));
+      call = (texts) => tagger.doClassifyTokens({ texts });
+      dispose = () => tagger.dispose?.();
+    }
+    // Bare session.run on the tensors the pipeline would build (onnx/wasm only).
+    let bare: ((size: 1 | 32) => Promise<unknown>) | undefined;
+    let release: (() => unknown) | undefined;
+    if (engine && tokenizer) {
+      const session = await engine.createSession(folder.onnxPath, folder.modelId);
+      const feedsFor = (texts: readonly string[]) => {
+        const { ids, mask, sequence } = padBatch(
+          texts.map((text) => tokenizer.encode(text)),
+          tokenizer.padId,
+        );
+        const dims = [texts.length, sequence];
+        const feeds: Record<string, OrtTensorLike> = {
+          input_ids: new engine.ort.Tensor('int64', ids, dims),
+          attention_mask: new engine.ort.Tensor('int64', mask, dims),
+        };
+        if (session.inputNames.includes('token_type_ids'))
+          feeds.token_type_ids = new engine.ort.Tensor('int64', new BigInt64Array(ids.length), dims);
+        return feeds;
+      };
+      const feeds = { 1: feedsFor(batch.slice(0, 1)), 32: feedsFor(batch) };
+      bare = (size) => session.run(feeds[size]);
+      release = () => session.release?.();
+    }
+    const rounds = QUICK ? 5 : 20;
+    const times = {
+      bare1: [] as number[],
+      bare32: [] as number[],
+      call1: [] as number[],
+      call32: [] as number[],
+    };
+    // Variants alternate in blocks of 21 runs, so background load hits all alike; the first run
+    // of a block is not timed (onnxruntime re-plans its buffers when the input shape changes,
+    // which a long stream of same-sized calls does not pay every time).
+    for (let round = -1; round < rounds; round++) {
+      for (const [key, run] of [
+        ['bare1', bare ? () => bare(1) : undefined],
+        ['bare32', bare ? () => bare(32) : undefined],
+        ['call1', () => call(batch.slice(0, 1))],
+        ['call32', () => call(batch)],
+      ] as const) {
+        if (!run) continue;
+        for (let index = 0; index < 21; index++) {
+          const begin = performance.now();
+          await run();
+          if (round >= 0 && index > 0) times[key].push(performance.now() - begin);
+        }
+      }
+    }
+    const perText = (values: number[], size: number) => {
+      if (values.length === 0) return null;
+      values.sort((a, b) => a - b);
+      return Math.round((percentile(values, 50) * 1000 * 10) / size) / 10;
+    };
+    const call1 = perText(times.call1, 1)!;
+    const call32 = perText(times.call32, 32)!;
+    emit({
+      name: `batch cost ${model} ${backend} (µs per text, p50, batch 1 vs 32)`,
+      backend,
+      model,
+      bare_us_per_text_batch1: perText(times.bare1, 1),
+      bare_us_per_text_batch32: perText(times.bare32, 32),
+      call_us_per_text_batch1: call1,
+      call_us_per_text_batch32: call32,
+      call_ratio: Math.round((call1 / call32) * 100) / 100,
+      p50: Math.round(call32 * 32) / 1000,
+      p99: Math.round(percentile(times.call32, 99) * 1000) / 1000,
+      throughput: Math.round((1e6 / call32) * 10) / 10,
+    });
+    await dispose();
+    await release?.();
+  }
+}
+
 async function main(): Promise<void> {
   await buildDefaultModels({ modelsDir });
   const backends = (process.env.BENCH_BACKENDS?.split(',') as BackendKind[] | undefined) ?? [
@@ -311,9 +443,10 @@ async function main(): Promise<void> {
     'transformers',
   ];
   const sections = new Set(
-    process.env.BENCH_SECTIONS?.split(',') ?? ['models', 'language', 'signals', 'overhead'],
+    process.env.BENCH_SECTIONS?.split(',') ?? ['models', 'batch-cost', 'language', 'signals', 'overhead'],
   );
   if (sections.has('models')) for (const backend of backends) await benchModels(backend);
+  if (sections.has('batch-cost')) for (const backend of backends) await benchBatchCost(backend);
   if (sections.has('language')) await benchLanguage();
   if (sections.has('signals')) {
     await benchAllSignals('model');

@@ -2,11 +2,13 @@
  * The three backends (onnxruntime-node, onnxruntime-web/WASM, transformers.js) on the same model
  * folders: same labels, scores within 1e-4. Uses random tiny models built in milliseconds.
  */
-import { rm } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ClassifierBackendV1, EmbeddingBackendV1, TokenClassifierBackendV1 } from '@semroute/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxClassifier, createOnnxEmbedder, createOnnxTokenClassifier } from '../src/onnx/index.js';
 import { planLengthBuckets, TOKEN_BUCKET_RUN_COST } from '../src/runtime/length-buckets.js';
+import { topLabels } from '../src/runtime/post-process.js';
 import {
   createTransformersClassifier,
   createTransformersEmbedder,
@@ -143,6 +145,121 @@ describe('backend parity', () => {
     // Padding must not change a row's result (mask applied inside attention).
     const alone = await backends[0]!.doClassify({ texts: ['Hello world!'] });
     expectClose(alone.scores, [results[0]!.scores[0]!]);
+  });
+
+  it('multi-label (sigmoid) classification: same scores and top-k labels on every backend', async () => {
+    const multiLabel = join(models.root, 'tiny-multi-label');
+    await cp(models.classifier, multiLabel, { recursive: true });
+    const configPath = join(multiLabel, 'config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(configPath, JSON.stringify({ ...config, problem_type: 'multi_label_classification' }));
+    const backends: ClassifierBackendV1[] = [
+      await createOnnxClassifier({ model: multiLabel }),
+      await createWasmClassifier({ model: multiLabel }),
+      await createTransformersClassifier({ model: multiLabel }),
+    ];
+    const results = await Promise.all(backends.map((backend) => backend.doClassify({ texts: TEXTS })));
+    // Independent sigmoids: rows do not sum to 1 (a softmax would).
+    expect(
+      results[2]!.scores.some((row) => Math.abs(row.reduce((sum, value) => sum + value, 0) - 1) > 0.05),
+    ).toBe(true);
+    expectClose(results[0]!.scores, results[1]!.scores);
+    expectClose(results[0]!.scores, results[2]!.scores);
+    const top = (scores: Float32Array) => topLabels(scores, TINY_LABELS, { k: 2 }).map(({ label }) => label);
+    expect(results[2]!.scores.map(top)).toEqual(results[0]!.scores.map(top));
+    await Promise.all(backends.map((backend) => backend.dispose?.()));
+  });
+
+  it('embeddings: CLS pooling and Matryoshka truncation agree on every backend', async () => {
+    const options = { model: models.embedding, pooling: 'cls', dimensions: 4 } as const;
+    const backends: EmbeddingBackendV1[] = [
+      await createOnnxEmbedder(options),
+      await createWasmEmbedder(options),
+      await createTransformersEmbedder(options),
+    ];
+    const texts = ['hello world', 'the cat sat on the mat', 'john smith lives in paris'];
+    const results = await Promise.all(backends.map((backend) => backend.doEmbed({ texts })));
+    for (const backend of backends) expect(backend.dimensions).toBe(4);
+    for (const row of results[2]!.embeddings) {
+      expect(row.length).toBe(4);
+      expect(Math.hypot(...row)).toBeCloseTo(1, 5);
+    }
+    expectClose(results[0]!.embeddings, results[1]!.embeddings);
+    expectClose(results[0]!.embeddings, results[2]!.embeddings);
+    // CLS pooling without a [CLS] token takes the first word's vector: texts starting with the
+    // same word embed alike, whatever follows (mean pooling would tell them apart).
+    const [first, second] = (await backends[2]!.doEmbed({ texts: ['hello world', 'hello cat mat'] }))
+      .embeddings;
+    expectClose([first!], [second!]);
+    await Promise.all(backends.map((backend) => backend.dispose?.()));
+  });
+
+  it('transformers.js: a padded batch gives each text what it gives alone (classifier, BERT, embedder)', async () => {
+    const texts = ['Hello world!', 'the cat sat on the mat and the cat sat on the mat', 'law', ''];
+    for (const model of [models.classifier, models.bert]) {
+      const backend = await createTransformersClassifier({ model });
+      const batch = await backend.doClassify({ texts });
+      for (const [index, text] of texts.entries())
+        expectClose((await backend.doClassify({ texts: [text] })).scores, [batch.scores[index]!]);
+      await backend.dispose?.();
+    }
+    const embedder = await createTransformersEmbedder({ model: models.embedding });
+    const embedTexts = texts.filter((text) => text !== '');
+    const batch = await embedder.doEmbed({ texts: embedTexts });
+    for (const [index, text] of embedTexts.entries())
+      expectClose((await embedder.doEmbed({ texts: [text] })).embeddings, [batch.embeddings[index]!]);
+    await embedder.dispose?.();
+  });
+
+  it("transformers.js: tokenizer 'library' and 'auto' give the same scores and embeddings", async () => {
+    for (const model of [models.classifier, models.bert]) {
+      const [auto, library] = [
+        await createTransformersClassifier({ model }),
+        await createTransformersClassifier({ model, tokenizer: 'library' }),
+      ];
+      expectClose(
+        (await auto.doClassify({ texts: TEXTS })).scores,
+        (await library.doClassify({ texts: TEXTS })).scores,
+      );
+    }
+    const [auto, library] = [
+      await createTransformersEmbedder({ model: models.embedding }),
+      await createTransformersEmbedder({ model: models.embedding, tokenizer: 'library' }),
+    ];
+    const texts = ['hello world', 'the cat sat on the mat'];
+    expectClose((await auto.doEmbed({ texts })).embeddings, (await library.doEmbed({ texts })).embeddings);
+  });
+
+  it('transformers.js: hub downloads stay off unless allowRemoteModels is set', async () => {
+    const real = await import('@huggingface/transformers');
+    const loads: Record<string, unknown>[] = [];
+    // The real module, recording what each load is asked for.
+    const lib = {
+      env: real.env,
+      Tensor: real.Tensor,
+      AutoModelForSequenceClassification: {
+        from_pretrained: (id: string, options: Record<string, unknown>) => {
+          loads.push({ ...options, allowRemoteModels: real.env.allowRemoteModels });
+          return real.AutoModelForSequenceClassification.from_pretrained(id, options);
+        },
+      },
+    };
+    const local = await createTransformersClassifier({ model: models.classifier, lib });
+    const remote = await createTransformersClassifier({
+      model: models.classifier,
+      lib,
+      allowRemoteModels: true,
+    });
+    expect(loads).toMatchObject([
+      { allowRemoteModels: false, local_files_only: true },
+      { allowRemoteModels: true, local_files_only: false },
+    ]);
+    expectClose(
+      (await local.doClassify({ texts: TEXTS })).scores,
+      (await remote.doClassify({ texts: TEXTS })).scores,
+    );
+    await local.dispose?.();
+    await remote.dispose?.();
   });
 
   it('truncates inputs to the model max length', async () => {

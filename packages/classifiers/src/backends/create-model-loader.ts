@@ -44,9 +44,8 @@ export interface ModelLoaderOptions {
   readonly pooling?: Pooling;
   /**
    * `auto` (default): texts for standard BERT WordPiece tokenizers go through the fast path
-   * (same ids and offsets as `@huggingface/tokenizers`); `library`: always the library. The
-   * transformers backend's classification and embedding pipelines tokenise inside
-   * transformers.js and are not affected.
+   * (same ids and offsets as `@huggingface/tokenizers`); `library`: always the library. Applies
+   * to every backend and task (the transformers backend tokenises here too).
    */
   readonly tokenizer?: TokenizerImplementation;
 }

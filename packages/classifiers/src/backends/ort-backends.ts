@@ -1,7 +1,7 @@
 /**
  * Sequence-classification, token-classification and embedding backends over an ONNX session.
- * One implementation serves onnxruntime-node and onnxruntime-web (WASM); they differ only in the
- * {@link OrtEngine}. Pipeline: tokenise (model's own tokenizer, truncated to its max length) →
+ * One implementation serves onnxruntime-node, onnxruntime-web (WASM) and transformers.js; they
+ * differ only in the {@link OrtEngine}. Pipeline: tokenise (model's own tokenizer, truncated to its max length) →
  * pad the batch → `session.run` → post-process (softmax/sigmoid, BIO merge, pooling).
  *
  * @module
@@ -233,10 +233,7 @@ export async function createOrtEmbedder(
   options: OrtEmbedderOptions,
 ): Promise<EmbeddingBackendV1 & { readonly tokenizer: TextTokenizer }> {
   const { folder, engine } = options;
-  const model = await loadModel(options);
-  const maxBatchSize = options.maxBatchSize ?? 64;
-  const width = folder.hiddenSize;
-  const dimensions = options.dimensions ?? width;
+  const dimensions = options.dimensions ?? folder.hiddenSize;
   if (dimensions === undefined) {
     throw new ClassifierError({
       message: `${folder.modelId}: config.json has no hidden_size; pass dimensions`,
@@ -244,6 +241,8 @@ export async function createOrtEmbedder(
       modelId: folder.modelId,
     });
   }
+  const model = await loadModel(options);
+  const maxBatchSize = options.maxBatchSize ?? 64;
   return {
     specificationVersion: 'v1',
     provider: engine.provider,

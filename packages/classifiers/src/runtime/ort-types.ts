@@ -34,11 +34,15 @@ export interface OrtModuleLike {
   };
 }
 
-/** How a backend obtains sessions: onnxruntime-node or onnxruntime-web (WASM). */
+/**
+ * How a backend obtains sessions: onnxruntime-node, onnxruntime-web (WASM), or a model loaded by
+ * transformers.js (which stands in for the session).
+ */
 export interface OrtEngine {
   /** Provider name reported by backends, e.g. `onnxruntime-node`. */
   readonly provider: string;
-  readonly ort: OrtModuleLike;
+  /** Only tensor construction is needed by the backends (transformers.js supplies its own). */
+  readonly ort: Pick<OrtModuleLike, 'Tensor'>;
   /** Creates a session for an ONNX file. Rejects with `ClassifierError`/`ModelLoadError`. */
   createSession(onnxPath: string, modelId: string): Promise<OrtSessionLike>;
 }
