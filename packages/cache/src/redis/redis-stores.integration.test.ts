@@ -147,20 +147,24 @@ describe('response cache over Redis', () => {
     choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
   });
 
+  /** One router replica's response cache over the shared Redis keys under `keyPrefix`. */
+  function redisReplica(keyPrefix: string, options: { readonly generationRefreshMs?: number } = {}) {
+    return createResponseCache({
+      store: createRedisCacheStore({ url, keyPrefix: `${keyPrefix}kv:` }),
+      vectorStore: createRedisVectorStore({
+        url,
+        dimensions: 64,
+        keyPrefix: `${keyPrefix}vec:`,
+        feedBlockMs: 200,
+      }),
+      embedder: createHashingEmbedder({ dimensions: 64 }),
+      ...options,
+    });
+  }
+
   it('two replicas share exact and semantic entries', async () => {
     const keyPrefix = prefix('rc');
-    const embedder = createHashingEmbedder({ dimensions: 64 });
-    const make = () =>
-      createResponseCache({
-        store: createRedisCacheStore({ url, keyPrefix: `${keyPrefix}kv:` }),
-        vectorStore: createRedisVectorStore({
-          url,
-          dimensions: 64,
-          keyPrefix: `${keyPrefix}vec:`,
-          feedBlockMs: 200,
-        }),
-        embedder,
-      });
+    const make = () => redisReplica(keyPrefix);
     const [a, b] = [make(), make()];
     await a.store(context('How many legs does a spider have?'), completion('Eight'));
     expect((await b.lookup(context('How many legs does a spider have?')))?.kind).toBe('exact');
@@ -176,20 +180,8 @@ describe('response cache over Redis', () => {
 
   it("a flush or invalidation by one replica is honoured by the other's very next lookup", async () => {
     const keyPrefix = prefix('rc-gen');
-    const embedder = createHashingEmbedder({ dimensions: 64 });
-    const make = () =>
-      createResponseCache({
-        store: createRedisCacheStore({ url, keyPrefix: `${keyPrefix}kv:` }),
-        vectorStore: createRedisVectorStore({
-          url,
-          dimensions: 64,
-          keyPrefix: `${keyPrefix}vec:`,
-          feedBlockMs: 200,
-        }),
-        embedder,
-        // Far longer than the test: only the generations read with the entries can reveal a flush.
-        generationRefreshMs: 3_600_000,
-      });
+    // Generations refresh hourly: only the generations read with the entries can reveal a flush.
+    const make = () => redisReplica(keyPrefix, { generationRefreshMs: 3_600_000 });
     const [a, b] = [make(), make()];
     const question = 'What is the chemical symbol for gold?';
     const paraphrase = 'what is the chemical symbol for gold please';

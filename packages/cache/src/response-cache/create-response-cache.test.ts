@@ -361,12 +361,12 @@ describe('createResponseCache: invalidate and flush', () => {
     expect(cache.stats()).toMatchObject({ invalidations: 4, flushes: 1 });
   });
 
-  it("a flush or invalidation on one replica is honoured by the other's next lookup, with no refresh delay", async () => {
+  /** Two caches over one store and one vector index, refreshing generations only hourly. */
+  function replicasSharingOneStore() {
     const time = createManualTime();
     const shared = createMemoryCacheStore({ clock: time });
     const vectors = createMemoryVectorStore({ dimensions: 128, clock: time });
     const embedder = createHashingEmbedder({ dimensions: 128 });
-    // A refresh interval far longer than the test: only the lookup's own generation check can see the change.
     const replica = () =>
       createResponseCache({
         store: shared,
@@ -375,7 +375,12 @@ describe('createResponseCache: invalidate and flush', () => {
         clock: time,
         generationRefreshMs: 3_600_000,
       });
-    const [replicaA, replicaB] = [replica(), replica()];
+    return [replica(), replica()] as const;
+  }
+
+  it("a flush or invalidation on one replica is honoured by the other's next lookup, with no refresh delay", async () => {
+    // A refresh interval far longer than the test: only the lookup's own generation check can see the change.
+    const [replicaA, replicaB] = replicasSharingOneStore();
     const question = 'What is the tallest mountain on Earth?';
     const paraphrase = 'what is the tallest mountain on earth please';
     await replicaA.store(context(question), completion('Everest'));
@@ -404,19 +409,7 @@ describe('createResponseCache: invalidate and flush', () => {
   });
 
   it('a replica with outdated generations re-keys and finds the entry written under the new ones', async () => {
-    const time = createManualTime();
-    const shared = createMemoryCacheStore({ clock: time });
-    const vectors = createMemoryVectorStore({ dimensions: 128, clock: time });
-    const embedder = createHashingEmbedder({ dimensions: 128 });
-    const replica = () =>
-      createResponseCache({
-        store: shared,
-        vectorStore: vectors,
-        embedder,
-        clock: time,
-        generationRefreshMs: 3_600_000,
-      });
-    const [replicaA, replicaB] = [replica(), replica()];
+    const [replicaA, replicaB] = replicasSharingOneStore();
     // A learns the current generations, then B flushes and writes anew.
     expect(await replicaA.lookup(context('Which planet is largest?'))).toBeUndefined();
     await replicaB.flush();
