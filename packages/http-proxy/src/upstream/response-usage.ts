@@ -25,9 +25,54 @@ function usageOf(value: unknown): ResponseUsage | undefined {
   };
 }
 
-/** Usage of a non-streamed completion body, or undefined when it has none or is not JSON. */
+/**
+ * The JSON object that starts at `open` (a `{`), as a substring, or undefined when it does not
+ * close. Strings are skipped with their escapes, so braces inside them do not count.
+ */
+function objectAt(text: string, open: number): string | undefined {
+  let depth = 0;
+  for (let index = open; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (char === 0x22 /* " */) {
+      for (index++; index < text.length; index++) {
+        const inner = text.charCodeAt(index);
+        if (inner === 0x5c /* \ */) index++;
+        else if (inner === 0x22) break;
+      }
+    } else if (char === 0x7b /* { */) depth++;
+    else if (char === 0x7d /* } */ && --depth === 0) return text.slice(open, index + 1);
+  }
+  return undefined;
+}
+
+/**
+ * Usage of a non-streamed completion body, or undefined when it has none or is not JSON.
+ * OpenAI-style servers put `usage` after `choices`, so the last `"usage":` key is read and only
+ * its object is parsed: a long answer costs a backwards search, not a parse of the whole body.
+ * Anything unexpected falls back to parsing the body.
+ */
 export function usageOfCompletionText(text: string): ResponseUsage | undefined {
-  if (!text.includes('"usage"')) return undefined;
+  const key = text.lastIndexOf('"usage"');
+  if (key < 0) return undefined;
+  let index = key + 7;
+  while (
+    index < text.length &&
+    (text[index] === ' ' ||
+      text[index] === ':' ||
+      text[index] === '\n' ||
+      text[index] === '\t' ||
+      text[index] === '\r')
+  )
+    index++;
+  const object = text[index] === '{' ? objectAt(text, index) : undefined;
+  if (object !== undefined) {
+    try {
+      const usage = usageOf({ usage: JSON.parse(object) });
+      if (usage) return usage;
+    } catch {
+      // fall through to the whole body
+    }
+  }
   try {
     return usageOf(JSON.parse(text));
   } catch {
