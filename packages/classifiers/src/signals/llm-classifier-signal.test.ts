@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, createRouter, parseRouterConfig, type UpstreamOutcome } from '@semroute/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClassifierSignalProvider } from './create-classifier-signal-provider.js';
-import { buildLlmClassifierPrompt, parseLlmClassifierAnswer } from './llm-classifier-signal.js';
+import {
+  buildLlmClassifierPrompt,
+  createLlmClassifierExtractor,
+  parseLlmClassifierAnswer,
+} from './llm-classifier-signal.js';
 
 interface Received {
   readonly url: string;
@@ -166,6 +170,28 @@ global:
     expect(slow.selectedModel).toBe('small');
     expect(slow.explanation.signals[0]).toMatchObject({ status: 'timeout' });
     await router.close();
+  });
+
+  it('refuses calls beyond maxInFlight at once, with an overloaded signal error', async () => {
+    const config = parseRouterConfig(configText(`[{endpoint: "127.0.0.1:${judge.port}"}]`)).config;
+    const extractor = createLlmClassifierExtractor({
+      definition: config.routing.signals.classifiers[0]!,
+      path: 'routing.signals.classifiers[0]',
+      config,
+      maxInFlight: 2,
+    });
+    const input = (text: string) => ({ text }) as Parameters<typeof extractor.extract>[0];
+    const started = Date.now();
+    const results = await Promise.all(
+      ['slow one', 'slow two', 'slow three'].map((text) => extractor.extract(input(text), {})),
+    );
+    expect(results.map((result) => result.status)).toEqual(['matched', 'matched', 'error']);
+    const refused = results[2]!;
+    expect(refused.status === 'error' && refused.error.code).toBe('overloaded');
+    expect(refused.status === 'error' && refused.error.message).toMatch(/maxInFlight 2/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    // Slots free up once calls finish.
+    expect((await extractor.extract(input('slow four'), {})).status).toBe('matched');
   });
 
   it('fails at load when the model cannot be asked, and config checks name the path', async () => {

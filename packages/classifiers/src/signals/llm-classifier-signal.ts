@@ -40,6 +40,12 @@ export interface LlmClassifierOptions {
   readonly memoSize?: number;
   /** `max_tokens` of the classification call. Default 64. */
   readonly maxTokens?: number;
+  /**
+   * Most classification calls in flight for this signal (default 32). Beyond it a request gets
+   * an `overloaded` signal error at once (its leaf's `on_error` decides) instead of piling more
+   * load on a slow model.
+   */
+  readonly maxInFlight?: number;
 }
 
 interface ParsedAnswer {
@@ -154,6 +160,8 @@ export function createLlmClassifierExtractor(options: LlmClassifierOptions): Sig
   const memoSize = options.memoSize ?? DEFAULT_MEMO_SIZE;
   // Map iteration order is insertion order: delete + set moves an entry to the back (LRU).
   const memo = new Map<string, Promise<ParsedAnswer | { unknown: string }>>();
+  const maxInFlight = options.maxInFlight ?? 32;
+  let inFlight = 0;
 
   async function ask(
     text: string,
@@ -207,14 +215,27 @@ export function createLlmClassifierExtractor(options: LlmClassifierOptions): Sig
   }
 
   function answerFor(text: string, signal: AbortSignal | undefined) {
-    if (memoSize === 0) return ask(text, signal);
-    const cached = memo.get(text);
+    const cached = memoSize === 0 ? undefined : memo.get(text);
     if (cached) {
       memo.delete(text);
       memo.set(text, cached);
       return cached;
     }
-    const pending = ask(text, signal);
+    if (inFlight >= maxInFlight) {
+      return Promise.reject(
+        new SignalError({
+          message: `classifier signal "${name}": ${inFlight} calls to model "${provider!.name}" already in flight (maxInFlight ${maxInFlight})`,
+          code: 'overloaded',
+          signalType: 'classifier',
+          signalName: name,
+        }),
+      );
+    }
+    inFlight++;
+    const pending = ask(text, signal).finally(() => {
+      inFlight--;
+    });
+    if (memoSize === 0) return pending;
     memo.set(text, pending);
     if (memo.size > memoSize) memo.delete(memo.keys().next().value as string);
     // Failures are not remembered: the next request asks again.
