@@ -170,6 +170,33 @@ describe('backend parity', () => {
     await Promise.all(backends.map((backend) => backend.dispose?.()));
   });
 
+  it('embeddings: mean pooling in the graph (sentence_embedding) equals pooling token outputs, on every backend', async () => {
+    const texts = [
+      'hello world',
+      'the cat sat on the mat and the cat sat',
+      'law',
+      'john smith lives in paris',
+    ];
+    const reference = await createOnnxEmbedder({ model: models.embedding });
+    const expected = (await reference.doEmbed({ texts })).embeddings;
+    for (const create of [createOnnxEmbedder, createWasmEmbedder, createTransformersEmbedder]) {
+      const pooled = await create({ model: models.pooledEmbedding });
+      // One padded batch, and each text alone.
+      expectClose((await pooled.doEmbed({ texts })).embeddings, expected);
+      for (const [index, text] of texts.entries())
+        expectClose((await pooled.doEmbed({ texts: [text] })).embeddings, [expected[index]!]);
+      // Matryoshka truncation happens before normalisation, as with token outputs.
+      const truncated = await create({ model: models.pooledEmbedding, dimensions: 4 });
+      const reference4 = await createOnnxEmbedder({ model: models.embedding, dimensions: 4 });
+      expectClose(
+        (await truncated.doEmbed({ texts })).embeddings,
+        (await reference4.doEmbed({ texts })).embeddings,
+      );
+      await Promise.all([pooled, truncated, reference4].map((backend) => backend.dispose?.()));
+    }
+    await reference.dispose?.();
+  });
+
   it('embeddings: CLS pooling and Matryoshka truncation agree on every backend', async () => {
     const options = { model: models.embedding, pooling: 'cls', dimensions: 4 } as const;
     const backends: EmbeddingBackendV1[] = [

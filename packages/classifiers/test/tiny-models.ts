@@ -69,6 +69,8 @@ function layer(
 export interface TinyModels {
   readonly root: string;
   readonly embedding: string;
+  /** The same word vectors with mean pooling in the graph (`sentence_embedding`), like the default model. */
+  readonly pooledEmbedding: string;
   readonly classifier: string;
   readonly tokens: string;
   /** BERT-shaped: [CLS]/[SEP] post-processor, token_type_ids input, transformer layers, CLS head. */
@@ -98,7 +100,20 @@ export async function buildTinyModels(root?: string): Promise<TinyModels> {
       maxLength: 16,
     }),
     ...tokenizer,
-    onnx: await buildFeatureExtractionGraph({ table, dimensions: DIMENSIONS }),
+    // Token outputs, so the tests cover pooling in JavaScript (mean, CLS, Matryoshka).
+    onnx: await buildFeatureExtractionGraph({ table, dimensions: DIMENSIONS, output: 'tokens' }),
+  });
+  const pooledEmbedding = join(dir, 'tiny-embedding-pooled');
+  await writeModelFolder({
+    dir: pooledEmbedding,
+    config: modelConfigJson({
+      architecture: 'BertModel',
+      hiddenSize: DIMENSIONS,
+      vocabSize: rows,
+      maxLength: 16,
+    }),
+    ...tokenizer,
+    onnx: await buildFeatureExtractionGraph({ table, dimensions: DIMENSIONS, output: 'pooled' }),
   });
   const classifier = join(dir, 'tiny-classifier');
   await writeModelFolder({
@@ -158,5 +173,5 @@ export async function buildTinyModels(root?: string): Promise<TinyModels> {
       seed: 3,
     }),
   });
-  return { root: dir, embedding, classifier, tokens, bert };
+  return { root: dir, embedding, pooledEmbedding, classifier, tokens, bert };
 }

@@ -1,7 +1,8 @@
 /**
  * Builds ONNX graphs (IR 8, standard ops only) for the GloVe-based default models, written with
  * `onnx-proto`. Inputs are `input_ids` and `attention_mask` (int64 `[batch, seq]`), outputs
- * `last_hidden_state` (feature extraction) or `logits`, exactly what a BERT-style export has.
+ * `sentence_embedding` or `last_hidden_state` (feature extraction) or `logits`, as BERT-style and
+ * sentence-transformers exports have them.
  *
  * @module
  */
@@ -150,19 +151,49 @@ async function encode(
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** `last_hidden_state = Gather(table, input_ids)`; the caller pools. */
+/**
+ * Word-vector feature extraction. `output: 'pooled'` (default) gives `sentence_embedding
+ * [batch, dim]`, the masked mean of `Gather(table, input_ids)`, not normalised (the caller
+ * truncates for Matryoshka, then L2-normalises), as sentence-transformers exports name it.
+ * Pooling in the graph keeps a batch's per-text work in native code: pooling `[batch, sequence,
+ * dim]` in JavaScript cost ~3 µs per text, more than the model itself. `output: 'tokens'` gives
+ * `last_hidden_state [batch, sequence, dim]` and leaves pooling to the caller.
+ */
 export async function buildFeatureExtractionGraph(options: {
   readonly table: Float32Array;
   readonly dimensions: number;
+  readonly output?: 'pooled' | 'tokens';
 }): Promise<Uint8Array> {
   const graph = new GraphBuilder();
   const rows = options.table.length / options.dimensions;
   const table = graph.floatTensor('embeddings', [rows, options.dimensions], options.table);
-  graph.node('Gather', [table, 'input_ids'], [intAttribute('axis', 0)], 'last_hidden_state');
-  // attention_mask is declared (BERT signature) but unused: the caller's pooling applies it.
+  if (options.output === 'tokens') {
+    graph.node('Gather', [table, 'input_ids'], [intAttribute('axis', 0)], 'last_hidden_state');
+    // attention_mask is declared (BERT signature) but unused: the caller's pooling applies it.
+    return encode(
+      graph,
+      { name: 'last_hidden_state', dims: ['batch', 'sequence', options.dimensions] },
+      'semroute-glove-embedding',
+    );
+  }
+  const embedded = graph.node('Gather', [table, 'input_ids'], [intAttribute('axis', 0)]);
+  const mask = graph.node('Cast', ['attention_mask'], [intAttribute('to', FLOAT)]);
+  const mask3 = graph.node('Unsqueeze', [mask, graph.int64Tensor('axis_2', [2])]);
+  const axis1 = graph.int64Tensor('axis_1', [1]);
+  const epsilon = graph.floatTensor('epsilon', [], Float32Array.of(1e-9));
+  const summed = graph.node(
+    'ReduceSum',
+    [graph.node('Mul', [embedded, mask3]), axis1],
+    [intAttribute('keepdims', 0)],
+  );
+  const count = graph.node('Max', [
+    graph.node('ReduceSum', [mask, axis1], [intAttribute('keepdims', 1)]),
+    epsilon,
+  ]);
+  graph.node('Div', [summed, count], [], 'sentence_embedding');
   return encode(
     graph,
-    { name: 'last_hidden_state', dims: ['batch', 'sequence', options.dimensions] },
+    { name: 'sentence_embedding', dims: ['batch', options.dimensions] },
     'semroute-glove-embedding',
   );
 }
