@@ -153,6 +153,11 @@ global:
     await router.route('a question about an invoice, asked twice');
     await router.route('another question about an invoice');
     expect(judge.received.length - before).toBe(2);
+    // Very long texts are not remembered (the memo's memory stays bounded): asked every time.
+    const long = `an invoice question ${'word '.repeat(1000)}`;
+    await router.route(long);
+    await router.route(long);
+    expect(judge.received.length - before).toBe(4);
     await router.close();
   });
 

@@ -36,7 +36,10 @@ export interface LlmClassifierOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Fetch implementation (default the global `fetch`). */
   readonly fetch?: typeof fetch;
-  /** Answers remembered per text. Default 1024; 0 disables the memo. */
+  /**
+   * Answers remembered per text. Default 1024; 0 disables the memo. Texts longer than 4,096
+   * characters are not remembered, which bounds the memo's memory (~8 MB at the default size).
+   */
   readonly memoSize?: number;
   /** `max_tokens` of the classification call. Default 64. */
   readonly maxTokens?: number;
@@ -54,6 +57,8 @@ interface ParsedAnswer {
 }
 
 const DEFAULT_MEMO_SIZE = 1024;
+/** Longest text the memo keeps (it is the key): bounds memory, not correctness. */
+const MEMO_MAX_TEXT = 4096;
 
 /** The system prompt: the label list, the operator's instructions, the answer format. */
 export function buildLlmClassifierPrompt(definition: ClassifierSignalConfig): string {
@@ -215,7 +220,8 @@ export function createLlmClassifierExtractor(options: LlmClassifierOptions): Sig
   }
 
   function answerFor(text: string, signal: AbortSignal | undefined) {
-    const cached = memoSize === 0 ? undefined : memo.get(text);
+    const remember = memoSize > 0 && text.length <= MEMO_MAX_TEXT;
+    const cached = remember ? memo.get(text) : undefined;
     if (cached) {
       memo.delete(text);
       memo.set(text, cached);
@@ -235,7 +241,7 @@ export function createLlmClassifierExtractor(options: LlmClassifierOptions): Sig
     const pending = ask(text, signal).finally(() => {
       inFlight--;
     });
-    if (memoSize === 0) return pending;
+    if (!remember) return pending;
     memo.set(text, pending);
     if (memo.size > memoSize) memo.delete(memo.keys().next().value as string);
     // Failures are not remembered: the next request asks again.
