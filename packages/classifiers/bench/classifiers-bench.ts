@@ -78,6 +78,27 @@ function emit(record: Record<string, unknown>): void {
   console.log(JSON.stringify(record));
 }
 
+/** The tensors a bare `session.run` gets for `texts`: what the pipeline builds, prepared once. */
+function bareFeeds(
+  engine: OrtEngine,
+  session: { readonly inputNames: readonly string[] },
+  tokenizer: TextTokenizer,
+  texts: readonly string[],
+): { readonly feeds: Record<string, OrtTensorLike>; readonly sequence: number } {
+  const { ids, mask, sequence } = padBatch(
+    texts.map((text) => tokenizer.encode(text)),
+    tokenizer.padId,
+  );
+  const dims = [texts.length, sequence];
+  const feeds: Record<string, OrtTensorLike> = {
+    input_ids: new engine.ort.Tensor('int64', ids, dims),
+    attention_mask: new engine.ort.Tensor('int64', mask, dims),
+  };
+  if (session.inputNames.includes('token_type_ids'))
+    feeds.token_type_ids = new engine.ort.Tensor('int64', new BigInt64Array(ids.length), dims);
+  return { feeds, sequence };
+}
+
 async function measure(
   task: (index: number) => Promise<unknown>,
   options: { requests: number; concurrency: number; warmup?: number },
@@ -250,24 +271,7 @@ async function benchOverhead(
   const backend = await createOrtClassifier({ folder, engine });
   const libraryBackend = await createOrtClassifier({ folder, engine, tokenizer: 'library' });
   const session = await engine.createSession(folder.onnxPath, folder.modelId);
-  const encoded = texts.map((text) => backend.tokenizer.encode(text));
-  const sequence = Math.max(...encoded.map((item) => item.ids.length));
-  const ids = new BigInt64Array(texts.length * sequence);
-  const mask = new BigInt64Array(texts.length * sequence);
-  for (const [row, item] of encoded.entries()) {
-    for (const [t, id] of item.ids.entries()) {
-      ids[row * sequence + t] = BigInt(id);
-      mask[row * sequence + t] = 1n;
-    }
-  }
-
-  const dims = [texts.length, sequence];
-  const feeds: Record<string, OrtTensorLike> = {
-    input_ids: new engine.ort.Tensor('int64', ids, dims),
-    attention_mask: new engine.ort.Tensor('int64', mask, dims),
-  };
-  if (session.inputNames.includes('token_type_ids'))
-    feeds.token_type_ids = new engine.ort.Tensor('int64', new BigInt64Array(ids.length), dims);
+  const { feeds, sequence } = bareFeeds(engine, session, backend.tokenizer, texts);
   // Interleaved, so background load hits both sides alike.
   for (let index = 0; index < 5; index++) {
     await session.run(feeds);
@@ -367,20 +371,7 @@ async function benchBatchCost(backend: BackendKind): Promise<void> {
     let release: (() => unknown) | undefined;
     if (engine && tokenizer) {
       const session = await engine.createSession(folder.onnxPath, folder.modelId);
-      const feedsFor = (texts: readonly string[]) => {
-        const { ids, mask, sequence } = padBatch(
-          texts.map((text) => tokenizer.encode(text)),
-          tokenizer.padId,
-        );
-        const dims = [texts.length, sequence];
-        const feeds: Record<string, OrtTensorLike> = {
-          input_ids: new engine.ort.Tensor('int64', ids, dims),
-          attention_mask: new engine.ort.Tensor('int64', mask, dims),
-        };
-        if (session.inputNames.includes('token_type_ids'))
-          feeds.token_type_ids = new engine.ort.Tensor('int64', new BigInt64Array(ids.length), dims);
-        return feeds;
-      };
+      const feedsFor = (texts: readonly string[]) => bareFeeds(engine, session, tokenizer, texts).feeds;
       const feeds = { 1: feedsFor(batch.slice(0, 1)), 32: feedsFor(batch) };
       bare = (size) => session.run(feeds[size]);
       release = () => session.release?.();

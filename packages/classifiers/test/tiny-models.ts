@@ -90,31 +90,24 @@ export async function buildTinyModels(root?: string): Promise<TinyModels> {
     tokenizer: wordPieceTokenizerJson(TINY_WORDS, { lowercase: true }),
     tokenizerConfig: tokenizerConfigJson({ lowercase: true, maxLength: 16 }),
   };
-  const embedding = join(dir, 'tiny-embedding');
-  await writeModelFolder({
-    dir: embedding,
-    config: modelConfigJson({
-      architecture: 'BertModel',
-      hiddenSize: DIMENSIONS,
-      vocabSize: rows,
-      maxLength: 16,
-    }),
-    ...tokenizer,
-    // Token outputs, so the tests cover pooling in JavaScript (mean, CLS, Matryoshka).
-    onnx: await buildFeatureExtractionGraph({ table, dimensions: DIMENSIONS, output: 'tokens' }),
-  });
-  const pooledEmbedding = join(dir, 'tiny-embedding-pooled');
-  await writeModelFolder({
-    dir: pooledEmbedding,
-    config: modelConfigJson({
-      architecture: 'BertModel',
-      hiddenSize: DIMENSIONS,
-      vocabSize: rows,
-      maxLength: 16,
-    }),
-    ...tokenizer,
-    onnx: await buildFeatureExtractionGraph({ table, dimensions: DIMENSIONS, output: 'pooled' }),
-  });
+  const embeddingFolder = async (name: string, output: 'tokens' | 'pooled') => {
+    const folder = join(dir, name);
+    await writeModelFolder({
+      dir: folder,
+      config: modelConfigJson({
+        architecture: 'BertModel',
+        hiddenSize: DIMENSIONS,
+        vocabSize: rows,
+        maxLength: 16,
+      }),
+      ...tokenizer,
+      onnx: await buildFeatureExtractionGraph({ table, dimensions: DIMENSIONS, output }),
+    });
+    return folder;
+  };
+  // Token outputs, so the tests cover pooling in JavaScript (mean, CLS, Matryoshka).
+  const embedding = await embeddingFolder('tiny-embedding', 'tokens');
+  const pooledEmbedding = await embeddingFolder('tiny-embedding-pooled', 'pooled');
   const classifier = join(dir, 'tiny-classifier');
   await writeModelFolder({
     dir: classifier,

@@ -151,6 +151,29 @@ async function encode(
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** Gathered word vectors and the float mask of a `[batch, sequence]` input, for masked pooling. */
+function maskedWordVectors(graph: GraphBuilder, table: string) {
+  const embedded = graph.node('Gather', [table, 'input_ids'], [intAttribute('axis', 0)]);
+  const mask = graph.node('Cast', ['attention_mask'], [intAttribute('to', FLOAT)]);
+  const mask3 = graph.node('Unsqueeze', [mask, graph.int64Tensor('axis_2', [2])]);
+  const axis1 = graph.int64Tensor('axis_1', [1]);
+  const epsilon = graph.floatTensor('epsilon', [], Float32Array.of(1e-9));
+  /** `[batch, dim]`: the mean of the unmasked positions (`name` names the output). */
+  const mean = (name?: string) => {
+    const summed = graph.node(
+      'ReduceSum',
+      [graph.node('Mul', [embedded, mask3]), axis1],
+      [intAttribute('keepdims', 0)],
+    );
+    const count = graph.node('Max', [
+      graph.node('ReduceSum', [mask, axis1], [intAttribute('keepdims', 1)]),
+      epsilon,
+    ]);
+    return graph.node('Div', [summed, count], [], name);
+  };
+  return { embedded, mask3, epsilon, mean };
+}
+
 /**
  * Word-vector feature extraction. `output: 'pooled'` (default) gives `sentence_embedding
  * [batch, dim]`, the masked mean of `Gather(table, input_ids)`, not normalised (the caller
@@ -176,21 +199,7 @@ export async function buildFeatureExtractionGraph(options: {
       'semroute-glove-embedding',
     );
   }
-  const embedded = graph.node('Gather', [table, 'input_ids'], [intAttribute('axis', 0)]);
-  const mask = graph.node('Cast', ['attention_mask'], [intAttribute('to', FLOAT)]);
-  const mask3 = graph.node('Unsqueeze', [mask, graph.int64Tensor('axis_2', [2])]);
-  const axis1 = graph.int64Tensor('axis_1', [1]);
-  const epsilon = graph.floatTensor('epsilon', [], Float32Array.of(1e-9));
-  const summed = graph.node(
-    'ReduceSum',
-    [graph.node('Mul', [embedded, mask3]), axis1],
-    [intAttribute('keepdims', 0)],
-  );
-  const count = graph.node('Max', [
-    graph.node('ReduceSum', [mask, axis1], [intAttribute('keepdims', 1)]),
-    epsilon,
-  ]);
-  graph.node('Div', [summed, count], [], 'sentence_embedding');
+  maskedWordVectors(graph, table).mean('sentence_embedding');
   return encode(
     graph,
     { name: 'sentence_embedding', dims: ['batch', options.dimensions] },
@@ -208,23 +217,10 @@ export async function buildSequenceClassifierGraph(options: {
   const graph = new GraphBuilder();
   const rows = options.table.length / options.dimensions;
   const table = graph.floatTensor('embeddings', [rows, options.dimensions], options.table);
-  const embedded = graph.node('Gather', [table, 'input_ids'], [intAttribute('axis', 0)]);
-  const mask = graph.node('Cast', ['attention_mask'], [intAttribute('to', FLOAT)]);
-  const mask3 = graph.node('Unsqueeze', [mask, graph.int64Tensor('axis_2', [2])]);
-  const axis1 = graph.int64Tensor('axis_1', [1]);
-  const epsilon = graph.floatTensor('epsilon', [], Float32Array.of(1e-9));
+  const { embedded, mask3, epsilon, mean: maskedMean } = maskedWordVectors(graph, table);
   const features: string[] = [];
   if (options.pooling.mean) {
-    const summed = graph.node(
-      'ReduceSum',
-      [graph.node('Mul', [embedded, mask3]), axis1],
-      [intAttribute('keepdims', 0)],
-    );
-    const count = graph.node('Max', [
-      graph.node('ReduceSum', [mask, axis1], [intAttribute('keepdims', 1)]),
-      epsilon,
-    ]);
-    const mean = graph.node('Div', [summed, count]);
+    const mean = maskedMean();
     const norm = graph.node('Max', [
       graph.node('ReduceL2', [mean], [intsAttribute('axes', [1]), intAttribute('keepdims', 1)]),
       epsilon,
