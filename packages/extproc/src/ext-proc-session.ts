@@ -13,6 +13,8 @@
  */
 import {
   type ChatCompletion,
+  type CompletionCollector,
+  createCompletionCollector,
   GrpcStatus,
   HEADER_SCHEMA_VERSION,
   HEADERS,
@@ -34,7 +36,7 @@ import type {
 import type { ExchangeSummary, ExtProcClock, ExtProcLogger, ExtProcOptions } from './ext-proc-options.js';
 import { buildHeaderMutation, headerMapToRecord, utf8 } from './header-utils.js';
 import { toEnvoyStatusCode } from './http-status.js';
-import { createCompletionAccumulator, createSseParser } from './sse.js';
+import { createSseParser } from './sse.js';
 
 /** How a session talks back to its stream. */
 export interface SessionHost {
@@ -133,7 +135,7 @@ export class ExtProcSession {
   private responseIsSse = false;
   private responseTracked = false;
   private sseParser: ReturnType<typeof createSseParser> | undefined;
-  private accumulator: ReturnType<typeof createCompletionAccumulator> | undefined;
+  private accumulator: CompletionCollector | undefined;
   private responseChunks: Uint8Array[] = [];
   private responseBytes = 0;
   private responseOverflow = false;
@@ -618,7 +620,7 @@ export class ExtProcSession {
       outcome !== undefined && (outcome.cacheWrite !== undefined || this.options.onExchangeEnd !== undefined);
     if (this.responseTracked && this.responseIsSse) {
       this.sseParser = createSseParser();
-      this.accumulator = createCompletionAccumulator();
+      this.accumulator = createCompletionCollector();
     }
 
     const response: ProcessingResponse = {
@@ -676,11 +678,11 @@ export class ExtProcSession {
       if (this.sseParser && this.accumulator) {
         const accumulator = this.accumulator;
         const hadContent = accumulator.firstContentSeen;
-        for (const event of this.sseParser.push(chunk)) accumulator.push(event);
+        for (const event of this.sseParser.push(chunk)) accumulator.pushEvent(event);
         if (!hadContent && accumulator.firstContentSeen && this.requestRepliedAt !== undefined) {
           this.ttftMs = this.options.clock.now() - this.requestRepliedAt;
         }
-        if (message.end_of_stream) for (const event of this.sseParser.end()) accumulator.push(event);
+        if (message.end_of_stream) for (const event of this.sseParser.end()) accumulator.pushEvent(event);
       } else {
         this.responseBytes += chunk.length;
         if (this.responseBytes > this.options.maxResponseBodyBytes) {
@@ -733,7 +735,7 @@ export class ExtProcSession {
     let completion: ChatCompletion | undefined;
     if (!this.responseOverflow) {
       if (this.accumulator) {
-        completion = this.accumulator.result();
+        completion = this.accumulator.finish();
       } else if (this.responseChunks.length > 0) {
         try {
           const parsed: unknown = JSON.parse(

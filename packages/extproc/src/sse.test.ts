@@ -1,5 +1,6 @@
+import { createCompletionCollector } from '@semroute/core';
 import { describe, expect, it } from 'vitest';
-import { createCompletionAccumulator, createSseParser, type SseEvent } from './sse.js';
+import { createSseParser, type SseEvent } from './sse.js';
 
 const encoder = new TextEncoder();
 
@@ -48,10 +49,10 @@ describe('createSseParser', () => {
   });
 });
 
-describe('createCompletionAccumulator', () => {
+// The session rebuilds streams with core's collector, fed the events of the parser above.
+describe('createCompletionCollector, fed parsed events as the session does', () => {
   const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     ({
-      event: undefined,
       data: JSON.stringify({
         id: 'c1',
         object: 'chat.completion.chunk',
@@ -62,31 +63,31 @@ describe('createCompletionAccumulator', () => {
     }) as SseEvent;
 
   it('rebuilds content, reasoning, tool calls, finish_reason and usage; complete only at [DONE]', () => {
-    const accumulator = createCompletionAccumulator();
-    accumulator.push(chunk({ role: 'assistant', content: '' }));
+    const accumulator = createCompletionCollector();
+    accumulator.pushEvent(chunk({ role: 'assistant', content: '' }));
     expect(accumulator.firstContentSeen).toBe(false);
-    accumulator.push(chunk({ content: 'Hel', reasoning_content: 'think' }));
-    accumulator.push(chunk({ content: 'lo' }));
-    accumulator.push(
+    accumulator.pushEvent(chunk({ content: 'Hel', reasoning_content: 'think' }));
+    accumulator.pushEvent(chunk({ content: 'lo' }));
+    accumulator.pushEvent(
       chunk({
         tool_calls: [{ index: 0, id: 't1', type: 'function', function: { name: 'get', arguments: '{"a"' } }],
       }),
     );
-    accumulator.push(
+    accumulator.pushEvent(
       chunk({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }, { finish_reason: 'tool_calls' }),
     );
-    accumulator.push({
-      event: undefined,
+    accumulator.pushEvent({
       data: JSON.stringify({
         id: 'c1',
         choices: [],
         usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
       }),
     });
-    expect(accumulator.result()).toBeUndefined();
-    accumulator.push({ event: undefined, data: '[DONE]' });
-    expect(accumulator.complete).toBe(true);
-    expect(accumulator.result()).toEqual({
+    expect(accumulator.finish()).toBeUndefined();
+    accumulator.pushEvent({ data: '[DONE]' });
+    expect(accumulator.done).toBe(true);
+    expect(accumulator.firstContentSeen).toBe(true);
+    expect(accumulator.finish()).toEqual({
       id: 'c1',
       object: 'chat.completion',
       created: 5,
@@ -101,6 +102,7 @@ describe('createCompletionAccumulator', () => {
             tool_calls: [{ id: 't1', type: 'function', function: { name: 'get', arguments: '{"a":1}' } }],
           },
           finish_reason: 'tool_calls',
+          logprobs: null,
         },
       ],
       usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
@@ -108,16 +110,15 @@ describe('createCompletionAccumulator', () => {
   });
 
   it('ignores malformed events', () => {
-    const accumulator = createCompletionAccumulator();
-    accumulator.push({ event: undefined, data: 'not json' });
-    accumulator.push({ event: undefined, data: '[DONE]' });
-    expect(accumulator.result()).toBeUndefined();
+    const accumulator = createCompletionCollector();
+    accumulator.pushEvent({ data: 'not json' });
+    accumulator.pushEvent({ data: '[DONE]' });
+    expect(accumulator.finish()).toBeUndefined();
   });
 
   it('refuses to rebuild a stream with a malformed chunk among valid ones', () => {
-    const accumulator = createCompletionAccumulator();
+    const accumulator = createCompletionCollector();
     const valid = (content: string) => ({
-      event: undefined,
       data: JSON.stringify({
         id: 'c',
         created: 1,
@@ -125,11 +126,12 @@ describe('createCompletionAccumulator', () => {
         choices: [{ index: 0, delta: { content }, finish_reason: null }],
       }),
     });
-    accumulator.push(valid('Hel'));
-    accumulator.push({ event: undefined, data: '{"truncated' });
-    accumulator.push(valid('lo'));
-    accumulator.push({ event: undefined, data: '[DONE]' });
-    expect(accumulator.complete).toBe(true);
-    expect(accumulator.result()).toBeUndefined();
+    accumulator.pushEvent(valid('Hel'));
+    accumulator.pushEvent({ data: '{"truncated' });
+    accumulator.pushEvent(valid('lo'));
+    accumulator.pushEvent({ data: '[DONE]' });
+    // [DONE] arrived, but a stream with a hole is never done and never rebuilt.
+    expect(accumulator.done).toBe(false);
+    expect(accumulator.finish()).toBeUndefined();
   });
 });

@@ -573,13 +573,19 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     }
 
     const collector = outcome.cacheWrite ? createCompletionCollector() : undefined;
-    const tap = observing ? createStreamUsageTap(clock.now) : undefined;
+    // A collector (cache write) already parses every event and reports first content and usage;
+    // only without one does the cheaper tap watch the stream for the event.
+    const tap = observing && !collector ? createStreamUsageTap(clock.now) : undefined;
+    let firstContentAt: number | undefined;
     const cacheWrite = outcome.cacheWrite;
     async function* passthrough(): AsyncGenerator<Uint8Array> {
       let finished = false;
       try {
         for await (const chunk of response.chunks()) {
-          collector?.push(chunk);
+          if (collector) {
+            collector.push(chunk);
+            if (firstContentAt === undefined && collector.firstContentSeen) firstContentAt = clock.now();
+          }
           tap?.push(chunk);
           yield chunk;
         }
@@ -591,7 +597,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         // Only a stream that ended with `data: [DONE]` rebuilds into a completion.
         const completion = finished ? collector?.finish() : undefined;
         const complete = finished && (collector ? completion !== undefined : true);
-        end(complete, tap);
+        end(complete, tap ?? { usage: collector?.usage, firstContentAt });
         if (completion && cacheWrite && response.status >= 200 && response.status < 300) {
           void router.storeResponse(cacheWrite, completion).catch(() => undefined);
         }

@@ -311,6 +311,22 @@ describe('proxy failover', () => {
     expect(stream.firstContentMs).toBeLessThanOrEqual(stream.totalMs);
     expect(bareEnd).not.toHaveProperty('usage');
     expect(bareEnd).toHaveProperty('firstContentMs');
+
+    // A cached decision rebuilds the stream with core's collector, which reports the same.
+    await drain(
+      await client.chat.completions.create({
+        ...ask('cacheable streamed usage'),
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
+    const cachedEnd = events.filter((event) => event.type === 'upstream-end').at(-1) as Extract<
+      ProxyEvent,
+      { type: 'upstream-end' }
+    >;
+    expect(cachedEnd).toMatchObject({ complete: true, usage: { prompt_tokens: 3 } });
+    expect(cachedEnd.firstContentMs).toBeGreaterThanOrEqual(cachedEnd.firstByteMs);
+    expect(cachedEnd.firstContentMs).toBeLessThanOrEqual(cachedEnd.totalMs);
   });
 
   it('propagates a client abort upstream', async () => {

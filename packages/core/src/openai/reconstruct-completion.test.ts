@@ -77,6 +77,38 @@ describe('reconstructCompletionFromSse', () => {
     });
   });
 
+  it('reports the first content (text, reasoning or a tool call) and the usage as they arrive', () => {
+    const collector = createCompletionCollector();
+    const events = stream
+      .split('\n\n')
+      .filter(Boolean)
+      .map((event) => `${event}\n\n`);
+    const seen: boolean[] = [];
+    for (const event of events) {
+      collector.push(event);
+      seen.push(collector.firstContentSeen);
+    }
+    // The role chunk with empty content is not content; the first reasoning chunk is.
+    expect(seen.slice(0, 3)).toEqual([false, true, true]);
+    expect(collector.usage).toEqual({ prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 });
+    const tools = createCompletionCollector();
+    tools.push(chunk([{ index: 0, delta: { role: 'assistant' }, finish_reason: null }]));
+    expect(tools.firstContentSeen).toBe(false);
+    expect(tools.usage).toBeUndefined();
+    tools.push(
+      chunk([
+        {
+          index: 0,
+          delta: {
+            tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: '' } }],
+          },
+          finish_reason: null,
+        },
+      ]),
+    );
+    expect(tools.firstContentSeen).toBe(true);
+  });
+
   it('gives the same result for any byte split', () => {
     const bytes = new TextEncoder().encode(stream);
     const whole = reconstructCompletionFromSse(stream);

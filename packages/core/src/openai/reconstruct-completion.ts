@@ -40,7 +40,14 @@ export interface CompletionCollector {
   pushEvent(event: SseEvent): void;
   /** True once `data: [DONE]` has been seen and no chunk failed to parse. */
   readonly done: boolean;
-  /** The completion, or `undefined` when the stream was incomplete or malformed. */
+  /**
+   * True once a chunk carried content the user sees: text, reasoning or a tool call. Hosts
+   * read it after each push to time the first content (TTFT).
+   */
+  readonly firstContentSeen: boolean;
+  /** The usage the stream reported so far (with `stream_options.include_usage`, the last chunk). */
+  readonly usage: ChatCompletion['usage'] | undefined;
+  /** The completion, or `undefined` when the stream was incomplete, malformed or empty. */
   finish(): ChatCompletion | undefined;
 }
 
@@ -56,6 +63,8 @@ export function createCompletionCollector(): CompletionCollector {
   let systemFingerprint: unknown;
   let serviceTier: unknown;
   let usage: ChatCompletion['usage'];
+  let firstContentSeen = false;
+  let chunks = 0;
 
   const choice = (index: number): ChoiceAccumulator => {
     let accumulator = choices.get(index);
@@ -98,16 +107,19 @@ export function createCompletionCollector(): CompletionCollector {
       if (typeof delta.content === 'string') {
         accumulator.content += delta.content;
         accumulator.hasContent = true;
+        if (delta.content.length > 0) firstContentSeen = true;
       }
       const reasoning =
         typeof delta.reasoning_content === 'string' ? delta.reasoning_content : delta.reasoning;
       if (typeof reasoning === 'string') {
         accumulator.reasoning += reasoning;
         accumulator.hasReasoning = true;
+        if (reasoning.length > 0) firstContentSeen = true;
       }
       if (typeof delta.refusal === 'string')
         accumulator.refusal = (accumulator.refusal ?? '') + delta.refusal;
       if (Array.isArray(delta.tool_calls)) {
+        if (delta.tool_calls.length > 0) firstContentSeen = true;
         for (const call of delta.tool_calls as Array<Record<string, unknown>>) {
           const callIndex = typeof call.index === 'number' ? call.index : accumulator.toolCalls.size;
           let tool = accumulator.toolCalls.get(callIndex);
@@ -145,8 +157,10 @@ export function createCompletionCollector(): CompletionCollector {
     if (sawDone || data === '') return;
     try {
       const parsed: unknown = JSON.parse(data);
-      if (parsed && typeof parsed === 'object') handleChunk(parsed as Record<string, unknown>);
-      else failed = true;
+      if (parsed && typeof parsed === 'object') {
+        chunks++;
+        handleChunk(parsed as Record<string, unknown>);
+      } else failed = true;
     } catch {
       failed = true;
     }
@@ -160,9 +174,16 @@ export function createCompletionCollector(): CompletionCollector {
     get done() {
       return sawDone && !failed;
     },
+    get firstContentSeen() {
+      return firstContentSeen;
+    },
+    get usage() {
+      return usage;
+    },
     finish() {
       for (const event of parser.end()) pushEvent(event);
-      if (!sawDone || failed) return undefined;
+      // `data: [DONE]` alone carries no answer: nothing to cache or replay.
+      if (!sawDone || failed || chunks === 0) return undefined;
       const completion: ChatCompletion = {
         id: id ?? 'chatcmpl-reconstructed',
         object: 'chat.completion',
