@@ -599,39 +599,28 @@ export function createManagementApi(options: CreateManagementApiOptions): Manage
         });
       },
     },
-    {
+    // The single-text endpoints differ only in the task they run.
+    ...(
+      [
+        [
+          'intent',
+          'Intent (domain) classification of one text',
+          (text: string, options: ReturnType<typeof optionsOf>) => intentResult(text, options, true),
+        ],
+        ['pii', 'PII detection in one text', piiResult],
+        ['security', 'Jailbreak / prompt-injection detection in one text', securityResult],
+      ] as const
+    ).map(([task, summary, run]): ApiRoute & { readonly handler: Handler } => ({
       method: 'POST',
-      path: '/api/v1/classify/intent',
+      path: `/api/v1/classify/${task}`,
       permission: 'classify',
-      summary: 'Intent (domain) classification of one text',
+      summary,
       tag: 'classification',
       handler: async (context) => {
         const body = await context.json();
-        return json(await intentResult(requireText(body), optionsOf(body), true));
+        return json(await run(requireText(body), optionsOf(body)));
       },
-    },
-    {
-      method: 'POST',
-      path: '/api/v1/classify/pii',
-      permission: 'classify',
-      summary: 'PII detection in one text',
-      tag: 'classification',
-      handler: async (context) => {
-        const body = await context.json();
-        return json(await piiResult(requireText(body), optionsOf(body)));
-      },
-    },
-    {
-      method: 'POST',
-      path: '/api/v1/classify/security',
-      permission: 'classify',
-      summary: 'Jailbreak / prompt-injection detection in one text',
-      tag: 'classification',
-      handler: async (context) => {
-        const body = await context.json();
-        return json(await securityResult(requireText(body), optionsOf(body)));
-      },
-    },
+    })),
     {
       method: 'POST',
       path: '/api/v1/classify/combined',
