@@ -5,6 +5,7 @@
  * @module
  */
 import { BodyTooLargeError, type HttpHandler, type HttpInput, type HttpResult } from './http-exchange.js';
+import { readableStreamFrom } from './readable-stream-from.js';
 
 /** Reads a WHATWG body stream as UTF-8 text, failing past `maxBytes`. */
 async function readLimited(request: Request, maxBytes: number): Promise<string> {
@@ -50,20 +51,7 @@ export function responseFromHttpResult(result: HttpResult): Response {
   const init = { status: result.status, headers: result.headers };
   if (body === null || typeof body === 'string') return new Response(body, init);
   const iterator = body[Symbol.asyncIterator]();
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await iterator.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      } catch (error) {
-        controller.error(error);
-      }
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
+  const stream = readableStreamFrom(iterator);
   return new Response(stream, init);
 }
 

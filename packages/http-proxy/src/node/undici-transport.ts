@@ -9,6 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { TransportResult, UpstreamRequest } from '@semroute/core';
 import { Agent } from 'undici';
+import { readableStreamFrom } from '../http/readable-stream-from.js';
 import {
   type AbortCause,
   classifyUpstreamError,
@@ -131,20 +132,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       if (result.status !== 'success') return result;
       const { response } = result;
       const iterator = response.chunks()[Symbol.asyncIterator]();
-      const stream = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const next = await iterator.next();
-            if (next.done) controller.close();
-            else controller.enqueue(next.value);
-          } catch (error) {
-            controller.error(error);
-          }
-        },
-        async cancel() {
-          await iterator.return?.();
-        },
-      });
+      const stream = readableStreamFrom(iterator);
       const nullBody = response.status === 204 || response.status === 304;
       if (nullBody) await iterator.return?.();
       return {
