@@ -71,6 +71,21 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
   const indexName = `${prefix}idx`;
   const filterFields = options.serverKnnFilterFields ?? ['p', 'c'];
   const origin = `${clock.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  /** The change-feed entry every replica replays (`src` lets this one skip its own writes). */
+  const changeEntry = (op: 'upsert' | 'delete', id: string): Array<string | number> => [
+    'xadd',
+    streamKey,
+    'MAXLEN',
+    '~',
+    options.streamMaxLength ?? 100_000,
+    '*',
+    'op',
+    op,
+    'id',
+    id,
+    'src',
+    origin,
+  ];
   const local = createMemoryVectorStore({ ...options.localIndex, dimensions, clock, name: 'redis' });
   const connection = connectRedis(options);
   connection.catch(() => undefined);
@@ -302,20 +317,7 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
         commands.push(['del', key], ['hset', key, ...fields]);
         if (record.expiresAt !== undefined)
           commands.push(['pexpire', key, Math.max(1, Math.ceil(record.expiresAt - now))]);
-        commands.push([
-          'xadd',
-          streamKey,
-          'MAXLEN',
-          '~',
-          options.streamMaxLength ?? 100_000,
-          '*',
-          'op',
-          'upsert',
-          'id',
-          record.id,
-          'src',
-          origin,
-        ]);
+        commands.push(changeEntry('upsert', record.id));
       }
       try {
         const results = await redis.pipeline(commands).exec();
@@ -387,20 +389,7 @@ export function createRedisVectorStore(options: RedisVectorStoreOptions): RedisV
       const commands: Array<Array<string | number>> = [];
       for (const id of ids) {
         commands.push(['del', `${recordPrefix}${id}`]);
-        commands.push([
-          'xadd',
-          streamKey,
-          'MAXLEN',
-          '~',
-          options.streamMaxLength ?? 100_000,
-          '*',
-          'op',
-          'delete',
-          'id',
-          id,
-          'src',
-          origin,
-        ]);
+        commands.push(changeEntry('delete', id));
       }
       try {
         await redis.pipeline(commands).exec();
