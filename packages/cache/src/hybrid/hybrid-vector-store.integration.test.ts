@@ -1,32 +1,16 @@
 import { runVectorStoreConformance } from '@semroute/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeMilvusServer, startFakeMilvus } from '../../test/fake-milvus/fake-milvus-server.js';
-import { createMilvusVectorStore, type MilvusClientLike } from '../milvus/create-milvus-vector-store.js';
+import { useFakeMilvus } from '../../test/fake-milvus/use-fake-milvus.js';
+import { createMilvusVectorStore } from '../milvus/create-milvus-vector-store.js';
 import { createHybridVectorStore } from './create-hybrid-vector-store.js';
 
 const harness = { describe, it, beforeAll, afterAll };
-let server: FakeMilvusServer;
+const milvus = useFakeMilvus();
 let counter = 0;
-// One SDK client for most tests: constructing a MilvusClient costs about a second (it builds
-// its protobuf roots), and stores do not close a client they were given.
-let shared: MilvusClientLike;
-
-beforeAll(async () => {
-  server = await startFakeMilvus();
-  const sdk = await import('@zilliz/milvus2-sdk-node');
-  shared = new sdk.MilvusClient({
-    address: server.address,
-    logLevel: 'error',
-  }) as unknown as MilvusClientLike;
-});
-afterAll(async () => {
-  await shared?.closeConnection();
-  await server?.close();
-});
 
 const documents = (dimensions: number, collection: string) =>
   createMilvusVectorStore({
-    client: shared,
+    client: milvus.client,
     dimensions,
     collection,
     filterFields: ['p', 'c', 'suite', 'partition'],
@@ -54,14 +38,14 @@ describe('hybrid vector store', () => {
 
     const second = createHybridVectorStore({ documents: documents(4, 'hybrid_warm'), resyncIntervalMs: 0 });
     await second.ready();
-    const callsBefore = server.calls.filter((call) => call === 'Search').length;
+    const callsBefore = milvus.server.calls.filter((call) => call === 'Search').length;
     const matches = await second.query({
       vector: Float32Array.from([1, 1.2, 0, 0]),
       topK: 1,
       filter: { p: 'x' },
     });
     expect(matches[0]?.id).toBe('r012');
-    expect(server.calls.filter((call) => call === 'Search').length).toBe(callsBefore); // answered locally
+    expect(milvus.server.calls.filter((call) => call === 'Search').length).toBe(callsBefore); // answered locally
     await second.close();
   });
 

@@ -5,31 +5,15 @@
  */
 import { runVectorStoreConformance } from '@semroute/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeMilvusServer, startFakeMilvus } from '../../test/fake-milvus/fake-milvus-server.js';
+import { useFakeMilvus } from '../../test/fake-milvus/use-fake-milvus.js';
 import { createHashingEmbedder } from '../hashing-embedder.js';
 import { createMemoryCacheStore } from '../memory/create-memory-cache-store.js';
 import { createResponseCache } from '../response-cache/create-response-cache.js';
-import { createMilvusVectorStore, type MilvusClientLike } from './create-milvus-vector-store.js';
+import { createMilvusVectorStore } from './create-milvus-vector-store.js';
 
 const harness = { describe, it, beforeAll, afterAll };
-let server: FakeMilvusServer;
+const milvus = useFakeMilvus();
 let counter = 0;
-// One SDK client for most tests: constructing a MilvusClient costs about a second (it builds
-// its protobuf roots), and stores do not close a client they were given.
-let shared: MilvusClientLike;
-
-beforeAll(async () => {
-  server = await startFakeMilvus();
-  const sdk = await import('@zilliz/milvus2-sdk-node');
-  shared = new sdk.MilvusClient({
-    address: server.address,
-    logLevel: 'error',
-  }) as unknown as MilvusClientLike;
-});
-afterAll(async () => {
-  await shared?.closeConnection();
-  await server?.close();
-});
 
 runVectorStoreConformance({
   harness,
@@ -37,7 +21,7 @@ runVectorStoreConformance({
   expiryMs: 2000,
   create: ({ dimensions }) =>
     createMilvusVectorStore({
-      client: shared,
+      client: milvus.client,
       dimensions,
       collection: `conformance_${counter++}`,
       filterFields: ['suite', 'partition'],
@@ -49,7 +33,7 @@ describe('milvus vector store', () => {
   it('creates the collection with an HNSW COSINE index, loads it, and sweeps expired rows', async () => {
     let now = 1_000_000;
     const store = createMilvusVectorStore({
-      address: server.address,
+      address: milvus.server.address,
       dimensions: 4,
       collection: 'sweep',
       expirySweepMs: 0,
@@ -70,9 +54,9 @@ describe('milvus vector store', () => {
       },
       { id: 'forever', vector: Float32Array.from([0, 1, 0, 0]), metadata: { p: 'a', c: 'b' } },
     ]);
-    const created = server.collections.get('sweep');
+    const created = milvus.server.collections.get('sweep');
     expect(created?.loaded).toBe(true);
-    expect(server.calls).toEqual(
+    expect(milvus.server.calls).toEqual(
       expect.arrayContaining(['Connect', 'CreateCollection', 'CreateIndex', 'LoadCollection', 'Upsert']),
     );
     now += 20;
@@ -88,7 +72,7 @@ describe('milvus vector store', () => {
 
   it('reuses an existing collection on restart and reads what an earlier instance wrote', async () => {
     const first = createMilvusVectorStore({
-      address: server.address,
+      address: milvus.server.address,
       dimensions: 4,
       collection: 'restart',
       expirySweepMs: 0,
@@ -98,7 +82,7 @@ describe('milvus vector store', () => {
     ]);
     await first.close();
     const second = createMilvusVectorStore({
-      client: shared,
+      client: milvus.client,
       dimensions: 4,
       collection: 'restart',
       expirySweepMs: 0,
@@ -111,7 +95,7 @@ describe('milvus vector store', () => {
 
   it('the server is honest: unknown collections and wrong dimensions are rejected through the real SDK', async () => {
     const sdk = await import('@zilliz/milvus2-sdk-node');
-    const client = new sdk.MilvusClient({ address: server.address, logLevel: 'error' });
+    const client = new sdk.MilvusClient({ address: milvus.server.address, logLevel: 'error' });
     // Either a non-Success status or a thrown SDK error, as with a real Milvus.
     const outcome = (promise: Promise<unknown>) =>
       promise.then(
@@ -136,7 +120,7 @@ describe('milvus vector store', () => {
       /collection not found/,
     );
     const store = createMilvusVectorStore({
-      address: server.address,
+      address: milvus.server.address,
       dimensions: 4,
       collection: 'dims',
       expirySweepMs: 0,
@@ -150,7 +134,7 @@ describe('milvus vector store', () => {
     expect(wrongInsert.status.reason).toMatch(/dim/);
     const wrongSearch = await client.search({ collection_name: 'dims', data: [1, 0, 0], limit: 1 });
     expect(wrongSearch.status.error_code).not.toBe('Success');
-    expect(server.collections.get('dims')?.rows.size).toBe(1);
+    expect(milvus.server.collections.get('dims')?.rows.size).toBe(1);
     await store.close();
     await client.closeConnection();
   });
