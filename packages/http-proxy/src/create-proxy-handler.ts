@@ -558,17 +558,20 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
         );
       }
       context.release();
-      end(true, observing ? { usage: usageOfCompletionText(text) } : undefined);
+      let completion: ChatCompletion | undefined;
       if (outcome.cacheWrite && response.status >= 200 && response.status < 300) {
         try {
-          const completion = JSON.parse(text) as ChatCompletion;
-          if (completion && typeof completion === 'object' && Array.isArray(completion.choices)) {
+          const parsed = JSON.parse(text) as ChatCompletion;
+          if (parsed && typeof parsed === 'object' && Array.isArray(parsed.choices)) {
+            completion = parsed;
             void router.storeResponse(outcome.cacheWrite, completion).catch(() => undefined);
           }
         } catch {
           // Not JSON: nothing to cache.
         }
       }
+      // A body parsed for the cache already has its usage; otherwise read just the usage object.
+      if (observing) end(true, { usage: completion ? completion.usage : usageOfCompletionText(text) });
       return { status: response.status, headers, body: text };
     }
 

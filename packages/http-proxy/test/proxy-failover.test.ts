@@ -312,7 +312,13 @@ describe('proxy failover', () => {
     expect(bareEnd).not.toHaveProperty('usage');
     expect(bareEnd).toHaveProperty('firstContentMs');
 
-    // A cached decision rebuilds the stream with core's collector, which reports the same.
+    // A cached decision parses JSON answers once, for the cache and the usage alike ...
+    const cachedJson = await client.chat.completions.create(ask('cacheable json usage'));
+    expect(events.filter((event) => event.type === 'upstream-end').at(-1)).toMatchObject({
+      complete: true,
+      usage: cachedJson.usage,
+    });
+    // ... and rebuilds streams with core's collector, which reports the same.
     await drain(
       await client.chat.completions.create({
         ...ask('cacheable streamed usage'),
