@@ -22,11 +22,13 @@
  * trace (0 %: the cost of the unsampled path alone). A last line derives the sampling rate at
  * which metrics + tracing cost 5 % of the HTTP host.
  *
- * Export is the real pipeline: the SDK's BatchSpanProcessor (createTracing's defaults) and the
- * OTLP/HTTP JSON exporter posting to a collector stand-in in a child process (`otlp-sink.mjs`,
- * which parses and counts what it receives), so serialisation and the HTTP client are paid by
- * the host as in production, and the collector's CPU is not. Spans the processor dropped are
- * counted from the OpenTelemetry diag log and reported with the spans the sink received.
+ * Export is the real pipeline. Tracing variants use the builtin pipeline (createTracing's default:
+ * spans encoded to OTLP protobuf as they end, batched, posted over OTLP/HTTP) unless named "sdk
+ * pipeline" (the SDK's BatchSpanProcessor with createTracing's limits and the OTLP/HTTP JSON
+ * exporter). Both post to a collector stand-in in a child process (`otlp-sink.mjs`, which counts
+ * what it receives), so serialisation and the HTTP client are paid by the host as in production,
+ * and the collector's CPU is not. Spans a pipeline dropped are counted from the OpenTelemetry diag
+ * log and reported with the spans the sink received.
  *
  * Rounds alternate the variant order so machine noise hits each alike; figures are the median
  * round. One JSON line per scenario: name, p50 and p99 wall latency (µs; noisy), throughput
@@ -111,9 +113,14 @@ async function main(): Promise<void> {
   );
   const tracings: Awaited<ReturnType<typeof createTracing>>[] = [];
   const tracingByTracer = new Map<unknown, Awaited<ReturnType<typeof createTracing>>>();
-  async function tracer(path: string, sampling?: { type: 'probabilistic'; rate: number }) {
+  async function tracer(
+    path: string,
+    sampling: { type: 'probabilistic'; rate: number } | undefined,
+    pipeline: 'builtin' | 'sdk',
+  ) {
     const tracing = await createTracing({
       otlpEndpoint: `http://127.0.0.1:${sinkPort}/${path}/v1/traces`,
+      pipeline,
       ...(sampling ? { sampling } : {}),
     });
     tracings.push(tracing);
@@ -136,11 +143,16 @@ async function main(): Promise<void> {
   async function tracedVariant(
     name: string,
     path: string,
-    options: { readonly rate?: number; readonly signalSpans?: 'all' | 'learned' } = {},
+    options: {
+      readonly rate?: number;
+      readonly signalSpans?: 'all' | 'learned';
+      readonly pipeline?: 'builtin' | 'sdk';
+    } = {},
   ): Promise<Variant> {
     const variantTracer = await tracer(
       path,
       options.rate !== undefined ? { type: 'probabilistic', rate: options.rate } : undefined,
+      options.pipeline ?? 'builtin',
     );
     return {
       name,
@@ -160,6 +172,9 @@ async function main(): Promise<void> {
     { name: 'telemetry off', telemetry: undefined, traced: true },
     { name: 'metrics', telemetry: createRouterTelemetry({ config: () => config }), traced: true },
     await tracedVariant('metrics + tracing always_on (signal_spans learned)', 'always-on'),
+    await tracedVariant('metrics + tracing always_on (signal_spans learned, sdk pipeline)', 'always-on-sdk', {
+      pipeline: 'sdk',
+    }),
     await tracedVariant('metrics + tracing always_on (signal_spans all)', 'always-on-all', {
       signalSpans: 'all',
     }),

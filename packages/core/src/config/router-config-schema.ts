@@ -762,6 +762,12 @@ const services = z.strictObject({
            * `learned` (default) the model-backed families, `all` every signal, `none` no per-signal spans.
            */
           signal_spans: z.enum(['all', 'learned', 'none']).default('learned'),
+          /**
+           * `builtin` (default): semroute's span pipeline, OTLP/HTTP protobuf, no extra packages.
+           * `sdk`: the OpenTelemetry SDK with its OTLP/HTTP JSON exporter (install
+           * `@opentelemetry/sdk-trace-base`, `@opentelemetry/exporter-trace-otlp-http`, `@opentelemetry/resources`).
+           */
+          pipeline: z.enum(['builtin', 'sdk']).default('builtin'),
         })
         .optional(),
       metrics: z

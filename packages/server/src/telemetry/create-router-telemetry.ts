@@ -34,6 +34,33 @@ const SIGNAL_EVALUATION_SPAN = `${SPAN_PREFIX}signal.evaluation`;
 const DECISION_SPAN = `${SPAN_PREFIX}decision.evaluation`;
 const CACHE_SPAN = `${SPAN_PREFIX}cache.lookup`;
 const PLUGIN_SPAN = `${SPAN_PREFIX}plugin.execution`;
+const UPSTREAM_SPAN = `${SPAN_PREFIX}upstream.request`;
+
+/**
+ * Span names and `type:name` signal labels are built once and reused: a string built per request
+ * is a rope that the span encoder must flatten (an allocation and a copy) before it can read it.
+ * Both come from the config, so the caches stay small; they stop growing past a bound all the same.
+ */
+const SIGNAL_SPAN_NAMES = new Map<string, string>();
+const SIGNAL_LABELS = new Map<string, Map<string, string>>();
+let signalLabelCount = 0;
+
+function signalLabel(type: string, name: string): string {
+  let byName = SIGNAL_LABELS.get(type);
+  let label = byName?.get(name);
+  if (label === undefined) {
+    label = `${type}:${name}`;
+    if (signalLabelCount < 4096) {
+      if (!byName) {
+        byName = new Map();
+        SIGNAL_LABELS.set(type, byName);
+      }
+      byName.set(name, label);
+      signalLabelCount++;
+    }
+  }
+  return label;
+}
 
 /**
  * Which signals get a span of their own (all signals are always on `signal.evaluation`'s
@@ -246,11 +273,7 @@ class TracedRequest implements RequestTelemetry {
     return this.#context;
   }
   startUpstream(upstream: { readonly model: string; readonly url?: string }) {
-    const span = this.tracer.startSpan(
-      `${SPAN_PREFIX}upstream.request`,
-      { kind: SpanKind.CLIENT },
-      this.context,
-    );
+    const span = this.tracer.startSpan(UPSTREAM_SPAN, { kind: SpanKind.CLIENT }, this.context);
     span.setAttribute('routing.selected_model', upstream.model);
     if (upstream.url) span.setAttribute('url.full', upstream.url);
     return {
@@ -270,9 +293,14 @@ class TracedRequest implements RequestTelemetry {
 
 /** Span name of one signal's own span (the reference router's names for the security checks). */
 function signalSpanName(type: string): string {
-  if (type === 'pii') return `${SPAN_PREFIX}security.pii_detection`;
-  if (type === 'jailbreak') return `${SPAN_PREFIX}security.jailbreak_detection`;
-  return `${SPAN_PREFIX}signal.${type}`;
+  let name = SIGNAL_SPAN_NAMES.get(type);
+  if (name === undefined) {
+    if (type === 'pii') name = `${SPAN_PREFIX}security.pii_detection`;
+    else if (type === 'jailbreak') name = `${SPAN_PREFIX}security.jailbreak_detection`;
+    else name = `${SPAN_PREFIX}signal.${type}`;
+    if (SIGNAL_SPAN_NAMES.size < 1024) SIGNAL_SPAN_NAMES.set(type, name);
+  }
+  return name;
 }
 
 /**
@@ -466,7 +494,7 @@ export function createRouterTelemetry(options: CreateRouterTelemetryOptions = {}
     let ownSpans = 0;
     for (let index = 0; index < count; index++) {
       const signal = signals[index]!;
-      const name = `${signal.type}:${signal.name}`;
+      const name = signalLabel(signal.type, signal.name);
       names[index] = name;
       statuses[index] = signal.status;
       latencies[index] = signal.latencyMs;

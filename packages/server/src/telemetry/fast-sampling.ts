@@ -23,6 +23,22 @@ const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.N
 /** 2^56: the trace id's rightmost 7 bytes (56 random bits) are compared against rate × 2^56. */
 const RANDOM_RANGE = 2 ** 56;
 
+/** The comparison threshold for {@link isTraceIdSampled} at `rate` (0–1). */
+export function traceIdRatioThreshold(rate: number): number {
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`sampling rate must be within [0, 1], got ${rate}`);
+  return rate * RANDOM_RANGE;
+}
+
+/**
+ * Whether a new trace is sampled: its id's rightmost 56 bits (the randomness W3C Trace Context
+ * level 2 guarantees) fall under the threshold, so services with the same rate keep the same traces.
+ */
+export function isTraceIdSampled(traceId: string, threshold: number): boolean {
+  if (threshold >= RANDOM_RANGE) return true;
+  if (threshold <= 0) return false;
+  return Number.parseInt(traceId.slice(18), 16) < threshold;
+}
+
 /**
  * Parent-based sampling with a root ratio: a request that carries a valid parent (remote or
  * local) follows the parent's sampled flag; a new trace is sampled when its trace id's rightmost
@@ -33,16 +49,13 @@ const RANDOM_RANGE = 2 ** 56;
 export class ParentOrRatioSampler implements Sampler {
   readonly #threshold: number;
   constructor(readonly rate: number) {
-    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`sampling rate must be within [0, 1], got ${rate}`);
-    this.#threshold = rate * RANDOM_RANGE;
+    this.#threshold = traceIdRatioThreshold(rate);
   }
   shouldSample(context: Context, traceId: string): SamplingResult {
     const parent = trace.getSpanContext(context);
     if (parent && isSpanContextValid(parent))
       return parent.traceFlags & TraceFlags.SAMPLED ? SAMPLED : NOT_SAMPLED;
-    if (this.rate >= 1) return SAMPLED;
-    if (this.rate <= 0) return NOT_SAMPLED;
-    return Number.parseInt(traceId.slice(18), 16) < this.#threshold ? SAMPLED : NOT_SAMPLED;
+    return isTraceIdSampled(traceId, this.#threshold) ? SAMPLED : NOT_SAMPLED;
   }
   toString(): string {
     return `ParentOrRatioSampler{rate=${this.rate}}`;
@@ -53,24 +66,29 @@ const POOL_BYTES = 8192;
 
 /**
  * Trace and span ids from a pool of cryptographically random bytes refilled 8 KiB at a time
- * (the SDK's generator draws four `Math.random()` per id). Never returns the all-zero id.
+ * (the SDK's generator draws four `Math.random()` per id). The pool is turned into hex once per
+ * refill and ids are substrings of it, which costs a fraction of one `toString('hex')` call per id.
+ * Never returns the all-zero id.
  */
 export class PooledIdGenerator {
   readonly #pool = Buffer.allocUnsafe(POOL_BYTES);
-  #offset = POOL_BYTES;
+  #hex = '';
+  /** Next unused hex digit in {@link #hex}. */
+  #offset = POOL_BYTES * 2;
 
-  #next(bytes: number): string {
-    if (this.#offset + bytes > POOL_BYTES) {
+  #next(digits: number): string {
+    if (this.#offset + digits > POOL_BYTES * 2) {
       randomFillSync(this.#pool);
+      this.#hex = this.#pool.toString('hex');
       this.#offset = 0;
     }
     const start = this.#offset;
-    this.#offset += bytes;
-    const id = this.#pool.toString('hex', start, start + bytes);
+    this.#offset += digits;
+    const id = this.#hex.slice(start, start + digits);
     // All zero is invalid in W3C Trace Context (probability 2^-64 or less): draw again.
-    return id.charCodeAt(0) === 48 && /^0+$/.test(id) ? this.#next(bytes) : id;
+    return id.charCodeAt(0) === 48 && /^0+$/.test(id) ? this.#next(digits) : id;
   }
 
-  generateTraceId = (): string => this.#next(16);
-  generateSpanId = (): string => this.#next(8);
+  generateTraceId = (): string => this.#next(32);
+  generateSpanId = (): string => this.#next(16);
 }
